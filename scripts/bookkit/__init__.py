@@ -1,0 +1,1 @@
+"""Tooling for the Open Models book: checks, data and small Sphinx extensions."""

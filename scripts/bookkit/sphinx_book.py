@@ -1,0 +1,62 @@
+"""Sphinx extension: derive per-feature settings from the book's single facts.
+
+_config.yml states each fact about the book once (title, author, repository
+URL, site URL, text licence). Features that need the same fact in another
+shape get it from here, so nothing is typed twice:
+
+* ``comments_config["utterances"]["repo"]`` <- ``owner/name`` of the repository URL
+* ``ogp_site_url`` (social cards) and the sitemap <- ``html_baseurl``
+* ``html_context["book_licence"]`` (page footer) <- ``book_licence``
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+LICENCE_URLS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+def repository_slug(url: str) -> str:
+    """Return ``owner/name`` for a GitHub repository URL."""
+    parsed = urlparse(url)
+    parts = [p for p in parsed.path.split("/") if p]
+    if parsed.netloc != "github.com" or len(parts) != 2:
+        raise ConfigError(
+            f"book/_config.yml: repository.url {url!r} must look like "
+            "https://github.com/OWNER/NAME"
+        )
+    return "/".join(parts)
+
+
+def derive_settings(app: Sphinx, config: Config) -> None:
+    repo_url = config.html_theme_options.get("repository_url", "")
+    comments = dict(config.comments_config or {})
+    if comments.get("utterances"):
+        utterances = dict(comments["utterances"])
+        utterances.setdefault("repo", repository_slug(repo_url))
+        comments["utterances"] = utterances
+        config.comments_config = comments
+    if config.html_baseurl and not getattr(config, "ogp_site_url", None):
+        config.ogp_site_url = config.html_baseurl
+    licence = config.book_licence
+    if licence not in LICENCE_URLS:
+        raise ConfigError(
+            f"book/_config.yml: book_licence {licence!r} is not one of {sorted(LICENCE_URLS)}"
+        )
+    context = dict(config.html_context or {})
+    context["book_licence"] = licence
+    context["book_licence_url"] = LICENCE_URLS[licence]
+    config.html_context = context
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("book_licence", "CC-BY-4.0", "html")
+    # Run before sphinx-comments (priority 500) reads comments_config.
+    app.connect("config-inited", derive_settings, priority=400)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
