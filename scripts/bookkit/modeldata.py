@@ -1,0 +1,312 @@
+"""The book's model facts: schema, loading with line numbers, validation, export.
+
+book/data/models.yaml holds one record per model; book/data/licences.yaml the
+licences they use. Every table, figure and fact box about models is generated
+from these files (see sphinx_modeldata.py), so a number is typed once.
+
+Run ``python -m bookkit.modeldata`` (or ``book-check-data``) to validate the
+data alone; problems are printed as ``file:line: record 'id' field 'f': ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / "book" / "data"
+MODELS_FILE = DATA_DIR / "models.yaml"
+LICENCES_FILE = DATA_DIR / "licences.yaml"
+BIB_FILE = ROOT / "book" / "references.bib"
+
+#: Licence of the data itself (the same as the book's text).
+DATA_LICENCE = "CC-BY-4.0"
+
+Modality = Literal[
+    "text", "code", "image", "audio", "speech", "vision-language", "multimodal", "video"
+]
+YesNo = Literal["yes", "no", "conditional"]
+
+#: Fields that may be null, but only with a written reason in ``unknown``.
+NULLABLE_WITH_REASON = ("parameters_b", "training_tokens_t", "context_length")
+
+
+def _yaml_bool_to_word(value: Any) -> Any:
+    # YAML 1.1 reads a bare yes/no as a boolean; accept it as the word meant.
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return value
+
+
+class Licence(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
+    name: str = Field(min_length=1)
+    spdx: bool
+    url: str | None = Field(pattern=r"^https://", default=None)
+    commercial: YesNo
+    osi_approved: bool
+
+    _words = field_validator("commercial", mode="before")(_yaml_bool_to_word)
+
+
+class ModelRecord(BaseModel):
+    """One model as the book describes it. Units are in the field names."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    name: str = Field(min_length=1)
+    organisation: str = Field(min_length=1)
+    released: date
+    modality: Modality
+    parameters_b: float | None = Field(gt=0)  # total parameters, billions
+    active_parameters_b: float | None = Field(default=None, gt=0)  # MoE: per token
+    training_tokens_t: float | None = Field(gt=0)  # pre-training tokens, trillions
+    context_length: int | None = Field(gt=0)  # tokens
+    architecture: str = Field(min_length=1)
+    licence: str
+    commercial_use: YesNo
+    commercial_condition: str | None = None
+    open_weights: bool
+    open_training_code: bool
+    open_training_data: bool
+    citations: list[str] = Field(min_length=1)
+    checked: date
+    unknown: dict[str, str] = Field(default_factory=dict)
+
+    _words = field_validator("commercial_use", mode="before")(_yaml_bool_to_word)
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_parameters_b is not None
+
+
+@dataclass
+class Problem:
+    """A validation problem, located in a data file."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        try:
+            shown = self.path.relative_to(ROOT)
+        except ValueError:
+            shown = self.path
+        return f"{shown}:{self.line}: {self.message}"
+
+
+class DataError(Exception):
+    """Raised when the data files do not validate; carries every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class ModelData:
+    models: list[ModelRecord]
+    licences: dict[str, Licence]
+
+    def by_id(self) -> dict[str, ModelRecord]:
+        return {m.id: m for m in self.models}
+
+
+# --- loading with line numbers ----------------------------------------------
+
+
+def _load_located(path: Path) -> tuple[list[Any], list[dict[str, int]], list[int]]:
+    """Load a YAML list of mappings, with the line of each record and each key."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        items = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise DataError([Problem(path, line, f"not valid YAML: {err}")]) from err
+    if items is None:
+        return [], [], []
+    if not isinstance(node, yaml.SequenceNode) or not isinstance(items, list):
+        raise DataError([Problem(path, 1, "expected a list of records (each starting with '- id:')")])
+    key_lines: list[dict[str, int]] = []
+    record_lines: list[int] = []
+    for child in node.value:
+        record_lines.append(child.start_mark.line + 1)
+        lines = {}
+        if isinstance(child, yaml.MappingNode):
+            for key, value in child.value:
+                lines[str(key.value)] = key.start_mark.line + 1
+                if isinstance(value, yaml.MappingNode):  # e.g. unknown: {field: reason}
+                    for sub, _ in value.value:
+                        lines[f"{key.value}.{sub.value}"] = sub.start_mark.line + 1
+        key_lines.append(lines)
+    return items, key_lines, record_lines
+
+
+def _validate_list(path: Path, schema: type[BaseModel], label: str):
+    items, key_lines, record_lines = _load_located(path)
+    good, problems = [], []
+    for index, item in enumerate(items):
+        ident = item.get("id", f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
+        try:
+            good.append((schema.model_validate(item), key_lines[index], record_lines[index]))
+        except ValidationError as err:
+            for e in err.errors():
+                field = str(e["loc"][0]) if e["loc"] else ""
+                line = key_lines[index].get(field, record_lines[index])
+                what = "missing" if e["type"] == "missing" else e["msg"]
+                if e["type"] == "extra_forbidden":
+                    what = "unknown field (check the spelling against the schema in bookkit/modeldata.py)"
+                got = "" if e["type"] in ("missing", "extra_forbidden") else f" (got {e['input']!r})"
+                problems.append(Problem(path, line, f"{label} '{ident}' field '{field}': {what}{got}"))
+    return good, problems
+
+
+def load(
+    models_file: Path = MODELS_FILE,
+    licences_file: Path = LICENCES_FILE,
+    bib_file: Path | None = BIB_FILE,
+    today: date | None = None,
+) -> ModelData:
+    """Load and fully validate the data; raise DataError listing every problem."""
+    today = today or date.today()
+    licences, problems = _validate_list(licences_file, Licence, "licence")
+    models, model_problems = _validate_list(models_file, ModelRecord, "record")
+    problems += model_problems
+
+    licence_ids: dict[str, Licence] = {}
+    for lic, lines, line in licences:
+        if lic.id in licence_ids:
+            problems.append(Problem(licences_file, line, f"licence id '{lic.id}' appears twice"))
+        licence_ids[lic.id] = lic
+
+    bib_keys = _bib_keys(bib_file) if bib_file else None
+    seen: dict[str, int] = {}
+    for rec, lines, line in models:
+        def bad(field: str, message: str) -> None:
+            where = lines.get(field, line)
+            problems.append(Problem(models_file, where, f"record '{rec.id}' field '{field}': {message}"))
+
+        if rec.id in seen:
+            bad("id", f"duplicate id (first used at line {seen[rec.id]})")
+        seen.setdefault(rec.id, line)
+        if rec.licence not in licence_ids:
+            bad("licence", f"unknown licence '{rec.licence}': use an id from {_rel(licences_file)} or add it there")
+        for field in ("released", "checked"):
+            if getattr(rec, field) > today:
+                bad(field, f"date {getattr(rec, field)} is in the future")
+        if rec.checked < rec.released:
+            bad("checked", "checked before the model was released")
+        for field in NULLABLE_WITH_REASON:
+            if getattr(rec, field) is None and not rec.unknown.get(field, "").strip():
+                bad(field, f"is null: say why under 'unknown: {{{field}: <reason>}}' (never guess)")
+        for field in rec.unknown:
+            if field not in NULLABLE_WITH_REASON:
+                problems.append(Problem(models_file, lines.get(f"unknown.{field}", line),
+                                        f"record '{rec.id}' field 'unknown': '{field}' cannot be unknown"))
+            elif getattr(rec, field) is not None:
+                problems.append(Problem(models_file, lines.get(f"unknown.{field}", line),
+                                        f"record '{rec.id}' field 'unknown': '{field}' has a value, drop its reason"))
+        if (rec.commercial_use == "conditional") != bool(rec.commercial_condition):
+            bad("commercial_condition", "give the condition exactly when commercial_use is 'conditional'")
+        if rec.active_parameters_b is not None and rec.parameters_b is not None \
+                and rec.active_parameters_b >= rec.parameters_b:
+            bad("active_parameters_b", "must be smaller than parameters_b (it is a mixture-of-experts share)")
+        if bib_keys is not None:
+            for key in rec.citations:
+                if key not in bib_keys:
+                    bad("citations", f"citation key '{key}' not in {_rel(bib_file)}")
+    if problems:
+        raise DataError(problems)
+    return ModelData([m for m, _, _ in models], licence_ids)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _bib_keys(bib_file: Path) -> set[str]:
+    from pybtex.database import parse_file
+
+    return set(parse_file(str(bib_file), bib_format="bibtex").entries.keys())
+
+
+# --- export -----------------------------------------------------------------
+
+CSV_FIELDS = [
+    "id", "name", "organisation", "released", "modality", "parameters_b",
+    "active_parameters_b", "training_tokens_t", "context_length", "architecture",
+    "licence", "commercial_use", "commercial_condition", "open_weights",
+    "open_training_code", "open_training_data", "citations", "checked", "unknown",
+]
+
+
+def to_json(data: ModelData) -> str:
+    doc = {
+        "licence": DATA_LICENCE,
+        "description": "Model facts of the Open Models book; units are in the field names.",
+        "models": [m.model_dump(mode="json") for m in data.models],
+        "licences": [lic.model_dump(mode="json") for lic in data.licences.values()],
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def to_csv(data: ModelData) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for m in data.models:
+        row = m.model_dump(mode="json")
+        row["citations"] = ";".join(m.citations)
+        row["unknown"] = "; ".join(f"{k}: {v}" for k, v in m.unknown.items())
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def check() -> list[str]:
+    """Validate the real data files; return problems as strings (for lint)."""
+    try:
+        load()
+    except DataError as err:
+        return [str(p) for p in err.problems]
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, default=MODELS_FILE)
+    parser.add_argument("--licences", type=Path, default=LICENCES_FILE)
+    parser.add_argument("--bib", type=Path, default=BIB_FILE)
+    args = parser.parse_args(argv)
+    try:
+        data = load(args.models, args.licences, args.bib)
+    except DataError as err:
+        print(err, file=sys.stderr)
+        print(f"{len(err.problems)} problem(s) in the model data", file=sys.stderr)
+        return 1
+    print(f"{_rel(args.models)}: {len(data.models)} records, {len(data.licences)} licences: OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Sphinx extension: render the model data into the book.
+
+Directives and role (MyST syntax shown):
+
+* ```{model-facts} ID```       a fact box for one record
+* ```{model-table} PRESET```   a comparison table (presets in TABLES)
+* ```{model-figure} PRESET```  a data figure (presets in modelfigures.FIGURES)
+* ```{model-downloads}```      links to the data as CSV and JSON
+* {fact}`ID:FIELD`             one value inline, e.g. {fact}`mistral-7b:parameters_b`
+
+The data is validated once per build (bad data stops the build with
+``file:line`` messages). Figures, CSV and JSON are written to
+``<build>/modeldata/`` only when the data or this code changed, so a no-change
+rebuild does no work; pages using the data depend on the data files, so an
+edit to the data re-reads exactly those pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from . import modeldata
+from .modeldata import ModelData, ModelRecord
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+
+# --- formatting -------------------------------------------------------------
+
+
+def count_words(billions: float) -> str:
+    """7.3 -> '7.3 billion'; 0.125 -> '125 million'; 1000 -> '1 trillion'."""
+    if billions >= 1000:
+        return f"{billions / 1000:g} trillion"
+    if billions >= 1:
+        return f"{billions:g} billion"
+    return f"{billions * 1000:g} million"
+
+
+def count_short(billions: float | None) -> str:
+    """Compact form for tables: 7.3 -> '7.3B'; 0.125 -> '125M'; None -> '–'."""
+    if billions is None:
+        return "–"
+    if billions >= 1000:
+        return f"{billions / 1000:g}T"
+    if billions >= 1:
+        return f"{billions:g}B"
+    return f"{billions * 1000:g}M"
+
+
+def day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def context_short(tokens: int | None) -> str:
+    if tokens is None:
+        return "–"
+    return f"{tokens // 1024}K" if tokens >= 1024 and tokens % 1024 == 0 else f"{tokens:,}"
+
+
+def fact_value(data: ModelData, rec: ModelRecord, field: str) -> str:
+    """The inline text of one field, as the {fact} role shows it."""
+    value = getattr(rec, field)
+    if value is None:
+        raise ValueError(f"'{rec.id}' has no {field} ({rec.unknown.get(field, 'null')})")
+    if field in ("parameters_b", "active_parameters_b"):
+        return count_words(value)
+    if field == "training_tokens_t":
+        return count_words(value * 1000)
+    if field == "context_length":
+        return f"{value:,}"
+    if field == "released":
+        return day(value)
+    if field == "licence":
+        return data.licences[value].name
+    if field == "commercial_use":
+        return f"{value} ({rec.commercial_condition})" if rec.commercial_condition else value
+    if field in ("name", "organisation", "modality", "architecture"):
+        return str(value)
+    raise ValueError(f"field '{field}' cannot be shown inline")
+
+
+def openness(rec: ModelRecord) -> str:
+    parts = [("weights", rec.open_weights), ("training code", rec.open_training_code),
+             ("training data", rec.open_training_data)]
+    return ", ".join(f"{name} {'open' if is_open else 'closed'}" for name, is_open in parts)
+
+
+def cite(rec: ModelRecord) -> str:
+    return "{cite:p}`" + ",".join(rec.citations) + "`"
+
+
+# --- tables -----------------------------------------------------------------
+
+Row = Callable[[ModelData, ModelRecord], list[str]]
+
+
+def _base_row(data: ModelData, m: ModelRecord) -> list[str]:
+    return [
+        f"{m.name} {cite(m)}", m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
+        count_short(m.training_tokens_t * 1000 if m.training_tokens_t else None),
+        context_short(m.context_length), data.licences[m.licence].name, m.commercial_use,
+    ]
+
+
+BASE_HEAD = ["Model", "Organisation", "Released", "Parameters", "Training tokens", "Context", "Licence",
+             "Commercial use"]
+LANGUAGE = ("text", "code", "vision-language", "multimodal")
+
+
+def _moe_row(data: ModelData, m: ModelRecord) -> list[str]:
+    share = f"{m.active_parameters_b / m.parameters_b:.0%}" if m.parameters_b else "–"
+    return [f"{m.name} {cite(m)}", m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
+            count_short(m.active_parameters_b), share, context_short(m.context_length),
+            data.licences[m.licence].name]
+
+
+TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
+    "under-15b-2023": (
+        "Open-weight language models under 15 billion parameters released in 2023.",
+        BASE_HEAD,
+        lambda m: m.open_weights and m.released.year == 2023 and m.modality in LANGUAGE
+        and m.parameters_b is not None and m.parameters_b < 15,
+        _base_row,
+    ),
+    "small-models": (
+        "Open-weight language models under 15 billion parameters released since 2024.",
+        BASE_HEAD,
+        lambda m: m.open_weights and m.released.year >= 2024 and m.modality in LANGUAGE
+        and m.parameters_b is not None and m.parameters_b < 15,
+        _base_row,
+    ),
+    "moe-models": (
+        "Open-weight mixture-of-experts models: total parameters, parameters active per token, and the "
+        "active share.",
+        ["Model", "Organisation", "Released", "Total", "Active", "Active share", "Context", "Licence"],
+        lambda m: m.open_weights and m.is_moe,
+        _moe_row,
+    ),
+}
+
+
+def table_markdown(data: ModelData, preset: str) -> str:
+    if preset == "by-licence":
+        return licence_table_markdown(data)
+    caption, head, keep, row = TABLES[preset]
+    models = sorted((m for m in data.models if keep(m)), key=lambda m: (m.released, m.name))
+    if not models:
+        raise ValueError(f"no record matches table '{preset}'")
+    lines = [f":::{{table}} {caption}", f":name: table-{preset}", ":class: model-table", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row(data, m)) + " |" for m in models]
+    return "\n".join(lines + [":::", ""])
+
+
+def licence_table_markdown(data: ModelData) -> str:
+    head = ["Licence", "OSI-approved", "Commercial use by default", "Models in this book"]
+    lines = [":::{table} Models in this book grouped by the licence of their weights.", ":name: table-by-licence",
+             ":class: model-table", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for lic in sorted(data.licences.values(), key=lambda l: l.name.lower()):
+        names = sorted(m.name for m in data.models if m.licence == lic.id)
+        if names:
+            link = f"[{lic.name}]({lic.url})" if lic.url else lic.name
+            lines.append(f"| {link} | {'yes' if lic.osi_approved else 'no'} | {lic.commercial} | "
+                         f"{', '.join(names)} |")
+    return "\n".join(lines + [":::", ""])
+
+
+# --- build-time state ----------------------------------------------------------
+
+
+def _data_files(app: Sphinx) -> tuple[Path, Path, Path]:
+    src = Path(app.srcdir)
+    return (src / app.config.modeldata_models, src / app.config.modeldata_licences,
+            src / "references.bib")
+
+
+def artefact_dir(app: Sphinx) -> Path:
+    return Path(app.doctreedir).parent / "modeldata"
+
+
+def load_and_generate(app: Sphinx) -> None:
+    """Validate the data, then (re)write figures and downloads if anything changed."""
+    models_file, licences_file, bib_file = _data_files(app)
+    try:
+        app.modeldata = modeldata.load(models_file, licences_file, bib_file)
+    except modeldata.DataError as err:
+        raise ExtensionError("the model data does not validate:\n" + str(err)) from None
+    digest = hashlib.sha256()
+    for path in (models_file, licences_file, HERE / "modelfigures.py", Path(__file__)):
+        digest.update(path.read_bytes())
+    out = artefact_dir(app)
+    stamp = out / "stamp"
+    if stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return  # nothing changed since the last build
+    from .modelfigures import FIGURES
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, spec in FIGURES.items():
+        fig = spec.draw(app.modeldata)
+        fig.savefig(out / f"{name}.svg", format="svg", metadata={"Date": None})
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    (out / "models.json").write_text(modeldata.to_json(app.modeldata), encoding="utf-8")
+    (out / "models.csv").write_text(modeldata.to_csv(app.modeldata), encoding="utf-8")
+    stamp.write_text(digest.hexdigest())
+    logger.info("model data: wrote %d figures and the CSV/JSON downloads to %s", len(FIGURES), out)
+
+
+class ModelDataDirective(SphinxDirective):
+    """Shared plumbing: depend on the data files, parse generated MyST."""
+
+    def data(self) -> ModelData:
+        for path in _data_files(self.env.app)[:2]:
+            self.env.note_dependency(str(path))
+        return self.env.app.modeldata
+
+    def fail(self, message: str) -> list[nodes.Node]:
+        raise self.error(f"{self.name}: {message}")
+
+    def parse(self, text: str) -> list[nodes.Node]:
+        container = nodes.container()
+        lines = StringList(text.splitlines(), source=self.get_source_info()[0])
+        self.state.nested_parse(lines, self.content_offset, container)
+        return container.children
+
+    def artefact(self, name: str) -> str:
+        """Path of a generated file relative to the current document's folder."""
+        doc_dir = Path(self.env.doc2path(self.env.docname)).parent
+        return Path(os.path.relpath(artefact_dir(self.env.app) / name, doc_dir)).as_posix()
+
+
+class ModelFacts(ModelDataDirective):
+    required_arguments = 1
+
+    def run(self):
+        data = self.data()
+        rec = data.by_id().get(self.arguments[0])
+        if rec is None:
+            return self.fail(f"no record with id '{self.arguments[0]}' in the model data")
+        lic = data.licences[rec.licence]
+        params = count_words(rec.parameters_b) if rec.parameters_b else f"not known ({rec.unknown['parameters_b']})"
+        if rec.active_parameters_b:
+            params += f" in total, {count_words(rec.active_parameters_b)} active per token"
+        tokens = (count_words(rec.training_tokens_t * 1000) if rec.training_tokens_t
+                  else f"not known ({rec.unknown['training_tokens_t']})")
+        context = (f"{rec.context_length:,} tokens" if rec.context_length
+                   else f"not known ({rec.unknown['context_length']})")
+        licence = f"[{lic.name}]({lic.url})" if lic.url else lic.name
+        commercial = rec.commercial_use + (f": {rec.commercial_condition}" if rec.commercial_condition else "")
+        rows = [
+            ("Organisation", rec.organisation), ("Released", day(rec.released)),
+            ("Modality", rec.modality), ("Parameters", params), ("Training tokens", tokens),
+            ("Context window", context), ("Architecture", rec.architecture), ("Licence", licence),
+            ("Commercial use", commercial), ("Openness", openness(rec)), ("Sources", cite(rec)),
+        ]
+        text = "\n".join([f":::{{list-table}}", ":class: model-facts-table", ":widths: 1 3", ""]
+                         + [f"* - {k}\n  - {v}" for k, v in rows] + [":::"])
+        box = nodes.container(classes=["model-facts"])
+        box += nodes.rubric(text=f"{rec.name} at a glance")
+        box.extend(self.parse(text))
+        return [box]
+
+
+class ModelTable(ModelDataDirective):
+    required_arguments = 1
+
+    def run(self):
+        preset = self.arguments[0]
+        if preset not in TABLES and preset != "by-licence":
+            return self.fail(f"unknown table '{preset}'; use one of {sorted([*TABLES, 'by-licence'])}")
+        try:
+            return self.parse(table_markdown(self.data(), preset))
+        except ValueError as err:
+            return self.fail(str(err))
+
+
+class ModelFigure(ModelDataDirective):
+    required_arguments = 1
+    option_spec = {"width": directives.unchanged}
+
+    def run(self):
+        from .modelfigures import FIGURES
+
+        preset = self.arguments[0]
+        if preset not in FIGURES:
+            return self.fail(f"unknown figure '{preset}'; use one of {sorted(FIGURES)}")
+        spec = FIGURES[preset]
+        data = self.data()
+        text = "\n".join([
+            f":::{{figure}} {self.artefact(preset + '.svg')}", f":name: fig-{preset}",
+            f":alt: {spec.alt(data)}", f":width: {self.options.get('width', '100%')}", "",
+            f"{spec.caption} Data: the book's model records ({{doc}}`/data`), each cited to its sources.",
+            ":::",
+        ])
+        return self.parse(text)
+
+
+class ModelDownloads(ModelDataDirective):
+    def run(self):
+        self.data()
+        text = "\n".join([
+            f"- {{download}}`models.csv <{self.artefact('models.csv')}>`: one row per model, for spreadsheets.",
+            f"- {{download}}`models.json <{self.artefact('models.json')}>`: every field, with the licences.",
+        ])
+        return self.parse(text)
+
+
+def fact_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    env = inliner.document.settings.env
+    for path in _data_files(env.app)[:2]:
+        env.note_dependency(str(path))
+    data: ModelData = env.app.modeldata
+    ident, _, field = text.partition(":")
+    rec = data.by_id().get(ident)
+    try:
+        if rec is None:
+            raise ValueError(f"no record with id '{ident}'")
+        value = fact_value(data, rec, field)
+    except ValueError as err:
+        msg = inliner.reporter.error(f"{{fact}}`{text}`: {err}", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
+    return [nodes.inline(rawtext, value, classes=["model-fact"])], []
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("modeldata_models", "data/models.yaml", "env")
+    app.add_config_value("modeldata_licences", "data/licences.yaml", "env")
+    app.connect("builder-inited", load_and_generate)
+    app.add_directive("model-facts", ModelFacts)
+    app.add_directive("model-table", ModelTable)
+    app.add_directive("model-figure", ModelFigure)
+    app.add_directive("model-downloads", ModelDownloads)
+    app.add_role("fact", fact_role)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
