@@ -234,7 +234,7 @@ def load(
                 if key not in bib_keys:
                     bad("citations", f"citation key '{key}' not in {_rel(bib_file)}")
     if problems:
-        raise DataError(problems)
+        raise DataError(sorted(problems, key=lambda p: (str(p.path), p.line)))
     return ModelData([m for m, _, _ in models], licence_ids)
 
 
