@@ -196,7 +196,7 @@ def check(root: Path = ROOT) -> list[str]:
     keys = {k.casefold(): k for k in data.entries}
     cited = cited_keys(root)
     for key, places in sorted(cited.items()):
-        if key in data.entries.keys() and keys.get(key.casefold()) == key:
+        if keys.get(key.casefold()) == key:
             continue
         for page, line in places:
             if key.casefold() in keys:

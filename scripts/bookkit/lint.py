@@ -1,0 +1,45 @@
+"""`make lint`: every check that needs no build, all problems at once.
+
+Each check is a function ``check(root) -> list[str]`` returning problems as
+``path:line: message``. To add one, append it to CHECKS.
+Run: ``python -m bookkit.lint``; exit status 1 if anything is wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from bookkit import bibcheck, pagecheck, urlcheck
+from bookkit.source import ROOT
+
+CHECKS = [
+    bibcheck.check,    # references.bib: parse, keys, fields, duplicates, citations, canonical form
+    pagecheck.check,   # pages and figures: titles, intros, TODOs, captions, alt text, images, scripts
+    urlcheck.check,    # URL hygiene in pages, data and config (the bib's URLs: bibcheck)
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    root = Path(argv[0]) if argv else ROOT
+    start = time.perf_counter()
+    problems: list[str] = []
+    for check in CHECKS:
+        try:
+            problems += check(root)
+        except Exception as err:  # a crashing check must not hide the others
+            problems.append(f"{check.__module__}: crashed: {err!r}")
+    for p in problems:
+        print(p)
+    took = time.perf_counter() - start
+    if problems:
+        print(f"lint: {len(problems)} problem(s) in {took:.1f} s; each line says file:line "
+              "and what to do (see CONTRIBUTING.md, 'Checks')", file=sys.stderr)
+        return 1
+    print(f"lint: all {len(CHECKS)} checks passed in {took:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
