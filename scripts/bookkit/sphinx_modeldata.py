@@ -150,6 +150,14 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
         lambda m: m.open_weights and m.is_moe,
         _moe_row,
     ),
+    "all-models": (
+        "Every model in the book's data, open or not, in order of release.",
+        ["Model", "Organisation", "Released", "Modality", "Parameters", "Licence", "Open weights"],
+        lambda m: True,
+        lambda data, m: [f"{m.name} {cite(m)}", m.organisation, f"{m.released:%Y-%m-%d}", m.modality,
+                         count_short(m.parameters_b), data.licences[m.licence].name,
+                         "yes" if m.open_weights else "no"],
+    ),
 }
 
 
