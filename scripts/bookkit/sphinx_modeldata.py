@@ -345,7 +345,13 @@ def fact_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     return [nodes.inline(rawtext, value, classes=["model-fact"])], []
 
 
+def add_static(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(HERE / "static"))
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("builder-inited", add_static)
+    app.add_css_file("model-data.css")
     app.add_config_value("modeldata_models", "data/models.yaml", "env")
     app.add_config_value("modeldata_licences", "data/licences.yaml", "env")
     app.connect("builder-inited", load_and_generate)
