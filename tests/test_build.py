@@ -76,7 +76,9 @@ def test_rendered_pages_show_the_config_facts(html_dir):
     assert cfg["title"].split(":")[0] in index
     assert cfg["author"] in index
     assert cfg["repository"]["url"] in index
-    assert "creativecommons.org/licenses/by/4.0" in index, "the footer must state the text licence"
+    footer = index[index.index('<footer class="bd-footer-content'):]
+    assert 'rel="license"' in footer and "creativecommons.org/licenses/by/4.0" in footer, \
+        "every page footer must state the text licence"
     slug = cfg["repository"]["url"].removeprefix("https://github.com/")
     models = (html_dir / "models.html").read_text()
     assert f'data-repo="{slug}"' in models, "the comments widget must use the book's repository"

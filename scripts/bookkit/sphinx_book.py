@@ -6,7 +6,7 @@ shape get it from here, so nothing is typed twice:
 
 * ``comments_config["utterances"]["repo"]`` <- ``owner/name`` of the repository URL
 * ``ogp_site_url`` (social cards) and the sitemap <- ``html_baseurl``
-* ``html_context["book_licence"]`` (page footer) <- ``book_licence``
+* the licence line of every page footer <- ``book_licence``
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 
 LICENCE_URLS = {
-    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-4.0": ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"),
 }
 
 
@@ -49,10 +49,14 @@ def derive_settings(app: Sphinx, config: Config) -> None:
         raise ConfigError(
             f"book/_config.yml: book_licence {licence!r} is not one of {sorted(LICENCE_URLS)}"
         )
-    context = dict(config.html_context or {})
-    context["book_licence"] = licence
-    context["book_licence_url"] = LICENCE_URLS[licence]
-    config.html_context = context
+    name, url = LICENCE_URLS[licence]
+    theme_options = dict(config.html_theme_options)
+    if not theme_options.get("extra_footer"):
+        theme_options["extra_footer"] = (
+            f'<p class="book-licence">Text, figures and data: <a href="{url}" rel="license">{name}</a>. '
+            "Code: MIT.</p>"
+        )
+    config.html_theme_options = theme_options
 
 
 def setup(app: Sphinx) -> dict:
