@@ -62,14 +62,31 @@ def _year_float(d: date) -> float:
     return d.year + (d.timetuple().tm_yday - 1) / 365.25
 
 
-def _label_points(ax, points: list[tuple[float, float, str]]) -> None:
+def _label_points(ax, points: list[tuple[float, float, str]], max_labels: int = 10) -> None:
+    """Name points in priority order, skipping any whose label would overlap one already placed."""
+    ax.autoscale_view()
+    placed: list[tuple[float, float, float]] = []  # display x, y and label width
     for x, y, text in points:
+        px, py = ax.transData.transform((x, y))
+        width = 5.2 * len(text)  # ~ pixels at 7.5 pt
+        if any(abs(py - qy) < 13 and px < qx + qw + 6 and qx < px + width + 6 for qx, qy, qw in placed):
+            continue
+        placed.append((px, py, width))
         ax.annotate(text, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7.5, color="#333333")
+        if len(placed) >= max_labels:
+            break
+
+
+def _legend_below(ax, ncols: int = 2) -> None:
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=ncols)
 
 
 def releases_over_time(data: ModelData):
     models = open_models(data)
-    halves = sorted({(m.released.year, 1 if m.released.month <= 6 else 2) for m in models})
+    first, last = models[0].released, models[-1].released
+    # Every half-year in the range, including those with no release.
+    halves = [(y, h) for y in range(first.year, last.year + 1) for h in (1, 2)
+              if (first.year, 1 if first.month <= 6 else 2) <= (y, h) <= (last.year, 1 if last.month <= 6 else 2)]
     labels = [f"{y} H{h}" for y, h in halves]
     counts = {mod: Counter() for mod in MODALITY_COLOURS}
     for m in models:
@@ -81,9 +98,12 @@ def releases_over_time(data: ModelData):
         if any(heights):
             ax.bar(labels, heights, bottom=bottom, color=colour, label=modality, edgecolor="white", linewidth=0.5)
             bottom = [b + h for b, h in zip(bottom, heights)]
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("open-weight models in this book")
     ax.tick_params(axis="x", rotation=45)
-    ax.legend(frameon=False, fontsize=8, ncols=2)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
     fig.tight_layout()
     return fig
 
@@ -101,11 +121,12 @@ def parameters_over_time(data: ModelData):
     for m in models:
         if m.released.year not in largest or m.parameters_b > largest[m.released.year].parameters_b:
             largest[m.released.year] = m
-    _label_points(ax, [(_year_float(m.released), m.parameters_b, m.name) for m in largest.values()])
     ax.set_yscale("log")
+    _label_points(ax, [(_year_float(m.released), m.parameters_b, m.name)
+                       for m in sorted(largest.values(), key=lambda m: m.released)])
     ax.set_ylabel("total parameters (billions, log scale)")
     ax.set_xlabel("release date")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    _legend_below(ax, ncols=3)
     fig.tight_layout()
     return fig
 
@@ -124,13 +145,17 @@ def tokens_vs_parameters(data: ModelData):
         # Chinchilla's compute-optimal rule of thumb: about 20 tokens per parameter.
         ax.plot([lo, hi], [lo * 20 / 1000, hi * 20 / 1000], color="#666666", linestyle="--", linewidth=1,
                 label="20 tokens per parameter")
-    _label_points(ax, [(m.parameters_b, m.training_tokens_t, m.name) for m in models
-                       if m.training_tokens_t / m.parameters_b * 1000 > 1500 or m.parameters_b >= 150])
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # Name the outliers: most tokens per parameter, fewest, and the largest models.
+    ratio = sorted(models, key=lambda m: m.training_tokens_t / m.parameters_b)
+    largest = sorted(models, key=lambda m: -m.parameters_b)[:3]
+    picks = ratio[::-1][:5] + ratio[:3] + largest
+    unique = list({m.id: m for m in picks}.values())
+    _label_points(ax, [(m.parameters_b, m.training_tokens_t, m.name) for m in unique])
     ax.set_xlabel("total parameters (billions, log scale)")
     ax.set_ylabel("training tokens (trillions, log scale)")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    _legend_below(ax, ncols=2)
     fig.tight_layout()
     return fig
 
@@ -155,7 +180,7 @@ def context_over_time(data: ModelData):
     ax.yaxis.set_major_formatter(_token_formatter())
     ax.set_ylabel("context window (tokens, log scale)")
     ax.set_xlabel("release date")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    _legend_below(ax)
     fig.tight_layout()
     return fig
 

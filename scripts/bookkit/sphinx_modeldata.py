@@ -3,8 +3,10 @@
 Directives and role (MyST syntax shown):
 
 * ```{model-facts} ID```       a fact box for one record
-* ```{model-table} PRESET```   a comparison table (presets in TABLES)
-* ```{model-figure} PRESET```  a data figure (presets in modelfigures.FIGURES)
+* ```{model-table} PRESET```   a comparison table (presets in TABLES), labelled
+  ``table-PRESET`` unless a ``:name:`` option is given
+* ```{model-figure} PRESET```  a data figure (presets in modelfigures.FIGURES),
+  labelled ``fig-PRESET`` unless ``:name:`` is given; ``:width:`` optional
 * ```{model-downloads}```      links to the data as CSV and JSON
 * {fact}`ID:FIELD`             one value inline, e.g. {fact}`mistral-7b:parameters_b`
 
@@ -161,22 +163,23 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
 }
 
 
-def table_markdown(data: ModelData, preset: str) -> str:
+def table_markdown(data: ModelData, preset: str, name: str | None = None) -> str:
+    name = name or f"table-{preset}"
     if preset == "by-licence":
-        return licence_table_markdown(data)
+        return licence_table_markdown(data, name)
     caption, head, keep, row = TABLES[preset]
     models = sorted((m for m in data.models if keep(m)), key=lambda m: (m.released, m.name))
     if not models:
         raise ValueError(f"no record matches table '{preset}'")
-    lines = [f":::{{table}} {caption}", f":name: table-{preset}", ":class: model-table", "",
+    lines = [f":::{{table}} {caption}", f":name: {name}", ":class: model-table", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row(data, m)) + " |" for m in models]
     return "\n".join(lines + [":::", ""])
 
 
-def licence_table_markdown(data: ModelData) -> str:
+def licence_table_markdown(data: ModelData, name: str) -> str:
     head = ["Licence", "OSI-approved", "Commercial use by default", "Models in this book"]
-    lines = [":::{table} Models in this book grouped by the licence of their weights.", ":name: table-by-licence",
+    lines = [":::{table} Models in this book grouped by the licence of their weights.", f":name: {name}",
              ":class: model-table", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for lic in sorted(data.licences.values(), key=lambda l: l.name.lower()):
         names = sorted(m.name for m in data.models if m.licence == lic.id)
@@ -219,7 +222,7 @@ def load_and_generate(app: Sphinx) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, spec in FIGURES.items():
         fig = spec.draw(app.modeldata)
-        fig.savefig(out / f"{name}.svg", format="svg", metadata={"Date": None})
+        fig.savefig(out / f"{name}.svg", format="svg", metadata={"Date": None}, bbox_inches="tight")
         import matplotlib.pyplot as plt
 
         plt.close(fig)
@@ -286,20 +289,22 @@ class ModelFacts(ModelDataDirective):
 
 class ModelTable(ModelDataDirective):
     required_arguments = 1
+    # A label must be unique in the book: give :name: when a table appears twice.
+    option_spec = {"name": directives.unchanged}
 
     def run(self):
         preset = self.arguments[0]
         if preset not in TABLES and preset != "by-licence":
             return self.fail(f"unknown table '{preset}'; use one of {sorted([*TABLES, 'by-licence'])}")
         try:
-            return self.parse(table_markdown(self.data(), preset))
+            return self.parse(table_markdown(self.data(), preset, self.options.get("name")))
         except ValueError as err:
             return self.fail(str(err))
 
 
 class ModelFigure(ModelDataDirective):
     required_arguments = 1
-    option_spec = {"width": directives.unchanged}
+    option_spec = {"width": directives.unchanged, "name": directives.unchanged}
 
     def run(self):
         from .modelfigures import FIGURES
@@ -310,7 +315,7 @@ class ModelFigure(ModelDataDirective):
         spec = FIGURES[preset]
         data = self.data()
         text = "\n".join([
-            f":::{{figure}} {self.artefact(preset + '.svg')}", f":name: fig-{preset}",
+            f":::{{figure}} {self.artefact(preset + '.svg')}", f":name: {self.options.get('name', 'fig-' + preset)}",
             f":alt: {spec.alt(data)}", f":width: {self.options.get('width', '100%')}", "",
             f"{spec.caption} Data: the book's model records ({{doc}}`/data`), each cited to its sources.",
             ":::",
