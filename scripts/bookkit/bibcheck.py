@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pybtex.errors
+import yaml
 from pybtex.database import BibliographyData
 from pybtex.database.input.bibtex import Parser
 
@@ -89,12 +90,23 @@ def cited_keys(root: Path) -> dict[str, list[tuple[Path, int]]]:
 def data_keys(root: Path) -> set[str]:
     """Keys in ``citations:`` lists of book/data/*.yaml (model records cite too)."""
     keys: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "citations" and isinstance(v, list):
+                    keys.update(str(x) for x in v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
     for path in sorted((root / "book" / "data").glob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        for m in re.finditer(r"^\s*citations:\s*\[([^\]]*)\]", text, re.M):
-            keys |= {k.strip().strip("'\"") for k in m[1].split(",") if k.strip()}
-        for m in re.finditer(r"^(\s*)citations:\s*\n((?:\1\s*-\s*\S+\s*\n?)+)", text, re.M):
-            keys |= {k.strip().strip("'\"") for k in re.findall(r"-\s*(\S+)", m[2])}
+        try:
+            walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except yaml.YAMLError:
+            pass  # the data check reports broken YAML
     return keys
 
 
@@ -143,9 +155,10 @@ def check_entries(root: Path, path: Path, text: str, data: BibliographyData) -> 
             bad(f"doi {doi!r} is not a bare DOI: write it as 10.NNNN/suffix (no https://doi.org/)")
         eprint = f.get("eprint", "")
         prefix = f.get("archiveprefix", "arXiv")
-        if eprint and prefix.lower() == "arxiv" and not ARXIV_RE.match(eprint):
-            bad(f"eprint {eprint!r} is not an arXiv id like 2302.13971 (no 'arXiv:' prefix, no URL)")
         arxiv = eprint if prefix.lower() == "arxiv" else ""
+        if arxiv and not ARXIV_RE.match(arxiv):
+            bad(f"eprint {eprint!r} is not an arXiv id like 2302.13971 (no 'arXiv:' prefix, no URL)")
+            arxiv = ""
         m = ARXIV_DOI_RE.match(doi)
         if m and arxiv and m[1].split("v")[0] != arxiv.split("v")[0]:
             bad(f"doi {doi!r} and eprint {eprint!r} name different arXiv papers")
@@ -160,8 +173,8 @@ def check_entries(root: Path, path: Path, text: str, data: BibliographyData) -> 
                 continue
             if value in seen[kind]:
                 bad(f"same {kind} as entry '{seen[kind][value]}': merge the two entries into one")
-            else:
-                seen[kind][value] = key
+                break  # an arXiv DOI is also an arXiv id: say it once
+            seen[kind][value] = key
     return out
 
 

@@ -7,6 +7,8 @@ look at, heading anchors, cross-references and downloads. This module adds
 what lychee does not do:
 
 * ``<script src>`` targets exist (lychee does not extract them);
+* every built ``<figure>`` (authored or generated) has an id, a caption and
+  alt text on its images;
 * every chapter of _toc.yml was built and carries the comments container
   (``div.book-comments``, added by bookkit.sphinx_comments_lazy);
 * each problem is mapped back to the source page and, where the link is
@@ -27,6 +29,8 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+import yaml
 
 from bookkit.source import ROOT, problem, rel, toc_files
 
@@ -49,11 +53,24 @@ def html_pages(html_dir: Path) -> list[Path]:
                   if not SKIP_DIRS & set(p.relative_to(html_dir).parts[:-1]))
 
 
-def run_lychee(html_dir: Path, pages: list[Path]) -> list[tuple[Path, int, str, str]]:
+def site_prefix(root: Path) -> str:
+    """The site's path on its host ("/open-models/" for html.baseurl
+    https://open-models-book.github.io/open-models/): some pages (404.html)
+    link with absolute paths that start with it."""
+    config = root / "book" / "_config.yml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) if config.exists() else {}
+    path = urlsplit(((data or {}).get("html") or {}).get("baseurl") or "/").path.strip("/")
+    return f"/{path}/" if path else "/"
+
+
+def run_lychee(html_dir: Path, pages: list[Path], prefix: str = "/") -> list[tuple[Path, int, str, str]]:
     """(page, line, url, reason) for every broken local link lychee finds."""
+    top = html_dir.resolve().as_posix()
     cmd = [lychee_binary(), "--offline", "--include-fragments", "--no-progress",
-           "--no-ignore", "--hidden", "--format", "json", "--scheme", "file",
-           "--root-dir", str(html_dir.resolve()), *map(str, pages)]
+           "--no-ignore", "--format", "json", "--scheme", "file",
+           "--root-dir", top, *map(str, pages)]
+    if prefix != "/":  # /open-models/x.html -> _build/html/x.html
+        cmd[1:1] = ["--remap", f"^file://{re.escape(top + prefix)} file://{top}/"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     try:
         report = json.loads(res.stdout)
@@ -68,12 +85,15 @@ def run_lychee(html_dir: Path, pages: list[Path]) -> list[tuple[Path, int, str, 
 
 
 class _Collector(HTMLParser):
-    """Script sources and the comments container of one page."""
+    """Script sources, figures and the comments container of one page."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.scripts: list[tuple[int, str]] = []
         self.has_comments = False
+        self.figures: list[dict] = []       # finished figures
+        self._open: list[dict] = []         # figures being read (they may nest)
+        self._in_caption = 0
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -81,6 +101,37 @@ class _Collector(HTMLParser):
             self.scripts.append((self.getpos()[0], a["src"]))
         if tag == COMMENTS_SELECTOR[0] and COMMENTS_SELECTOR[1] in (a.get("class") or "").split():
             self.has_comments = True
+        if tag == "figure":
+            self._open.append({"line": self.getpos()[0], "id": a.get("id") or "",
+                               "caption": "", "images": 0, "no_alt": 0})
+        elif self._open and tag == "img":
+            self._open[-1]["images"] += 1
+            self._open[-1]["no_alt"] += not (a.get("alt") or "").strip()
+        elif self._open and tag == "figcaption":
+            self._in_caption += 1
+
+    def handle_endtag(self, tag):
+        if tag == "figcaption" and self._in_caption:
+            self._in_caption -= 1
+        elif tag == "figure" and self._open:
+            self.figures.append(self._open.pop())
+
+    def handle_data(self, data):
+        if self._in_caption and self._open:
+            self._open[-1]["caption"] += data
+
+
+def figure_problems(fig: dict) -> list[str]:
+    """What a built <figure> lacks: a label (id), a caption, alt text."""
+    name = f"figure '{fig['id']}'" if fig["id"] else "a figure"
+    out = []
+    if not fig["id"]:
+        out.append(f"{name} has no label (id): give it `:name:`")
+    if not fig["caption"].strip():
+        out.append(f"{name} has no caption")
+    if fig["no_alt"]:
+        out.append(f"{name} has an image without alt text: give it `:alt:`")
+    return out
 
 
 def source_of(root: Path, html_dir: Path, page: Path) -> Path | None:
@@ -124,7 +175,9 @@ def original_href(page: Path, line: int, url: str) -> str:
         text = ""
     for m in re.finditer(r"""(?:href|src)\s*=\s*["']([^"']*)["']""", text):
         value = m[1]
-        if (not name or name in unquote(value)) and (not frag or unquote(value).endswith("#" + unquote(frag))):
+        vpath, vfrag = urlsplit(value).path, urlsplit(value).fragment
+        same_file = not vpath or Path(unquote(vpath)).name == name  # "#x" is this page
+        if same_file and unquote(vfrag) == unquote(frag):
             return value
     return f"{name}#{frag}" if frag else name
 
@@ -133,7 +186,8 @@ def check(html_dir: Path, root: Path = ROOT) -> list[str]:
     html_dir = Path(html_dir)
     out: list[str] = []
     pages = html_pages(html_dir)
-    for page, line, url, reason in run_lychee(html_dir, pages):
+    prefix = site_prefix(root)
+    for page, line, url, reason in run_lychee(html_dir, pages, prefix):
         href = original_href(page, line, url)
         where, wline, note = locate(root, html_dir, page, line, href)
         what = ("anchor not found" if "fragment" in reason.lower()
@@ -150,9 +204,18 @@ def check(html_dir: Path, root: Path = ROOT) -> list[str]:
             parts = urlsplit(src)
             if parts.scheme or src.startswith("//"):
                 continue  # remote scripts are the theme's business
-            target = (page.parent / unquote(parts.path)).resolve()
+            path = unquote(parts.path)
+            if path.startswith("/"):  # absolute on the site: /open-models/_static/x.js
+                target = (html_dir / path.removeprefix(prefix).lstrip("/")).resolve()
+            else:
+                target = (page.parent / path).resolve()
             if not target.is_file():
                 out.append(problem(root, page, line, f"script '{src}' not found in the build"))
+        source = source_of(root, html_dir, page)
+        note = f" (built from {rel(root, source)})" if source else ""
+        for fig in collector.figures:
+            for msg in figure_problems(fig):
+                out.append(problem(root, page, fig["line"], msg + note))
         name = page.resolve().relative_to(html_dir.resolve()).with_suffix("").as_posix()
         if name in toc and not collector.has_comments:
             out.append(problem(root, page, None,

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in problems:
         print(p)
     took = time.perf_counter() - start
+    sys.stdout.flush()  # the problems first, then the summary on stderr
     if problems:
         print(f"lint: {len(problems)} problem(s) in {took:.1f} s; each line says file:line "
               "and what to do (see CONTRIBUTING.md, 'Checks')", file=sys.stderr)

@@ -42,14 +42,14 @@ REMOTE = ("http://", "https://", "//", "data:")
 
 def check_chapter(root: Path, page: Page) -> list[str]:
     """A ``# Title`` first, then an intro paragraph right after it."""
-    rel = page.path.relative_to(root / "book")
+    name = page.path.relative_to(root / "book")
     body = [ln for ln in page.lines
             if ln.kind not in ("meta", "comment") and ln.text.strip()
             and not LABEL_RE.match(ln.text)]
     if not body or not (HEADING_RE.match(body[0].text) and body[0].text.startswith("# ")):
         line = body[0].no if body else 1
         return [problem(root, page.path, line,
-                        f"chapter {rel} must start with a `# Title` heading")]
+                        f"chapter {name} must start with a `# Title` heading")]
     title = body[0]
     nxt = body[1] if len(body) > 1 else None
     intro_ok = (nxt is not None and nxt.kind == "text"
@@ -134,9 +134,9 @@ def check_figures(root: Path, page: Page, allowed_large: set[str]) -> list[str]:
             out.append(problem(root, page.path, line,
                                f"image {target!r} ({how}) not found: expected {rel(root, path)}"))
             continue
-        rel = path.resolve().relative_to((root / "book").resolve()).as_posix()
+        in_book = path.resolve().as_posix().removeprefix((root / "book").resolve().as_posix() + "/")
         size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES and rel not in allowed_large:
+        if size > MAX_IMAGE_BYTES and in_book not in allowed_large:
             out.append(problem(root, page.path, line,
                                f"image {target!r} is {size // 1024} KB (limit 500 KB): make it "
                                "smaller (SVG, or compress it), or list it under large_images in "

@@ -7,8 +7,10 @@ weight and Lighthouse scores measured through it would be wrong. With
 ``gzip=True`` text responses are compressed on the fly (level 6, what
 nginx and GitHub Pages use) when the client sends ``Accept-Encoding: gzip``.
 
-Missing files get the book's ``404.html`` with status 404, as GitHub Pages
-does, so the not-found page can be tested at any depth.
+The site is served under the path of its base URL (``/open-models/``), as
+GitHub Pages serves a project site, and missing files get the book's
+``404.html`` with status 404, as GitHub Pages does: so the not-found page,
+whose links are absolute under that path, is tested as readers will see it.
 
     python -m bookkit.sitesrv _build/html --port 8000 --gzip
 """
@@ -37,6 +39,7 @@ COMPRESSIBLE = (
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     use_gzip = False
+    prefix = "/"
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".js": "application/javascript",
@@ -56,7 +59,18 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "max-age=600")
         super().end_headers()
 
+    def translate_path(self, path: str) -> str:
+        # The site lives under its base URL's path, as on GitHub Pages.
+        if not path.startswith(self.prefix):
+            return os.path.join(str(self.directory), "\0outside-the-site")
+        return super().translate_path("/" + path[len(self.prefix):])
+
     def send_head(self):  # type: ignore[override]
+        if self.path.rstrip("/") == self.prefix.rstrip("/") and not self.path.endswith("/"):
+            self.send_response(301)
+            self.send_header("Location", self.prefix)
+            self.end_headers()
+            return None
         path = self.translate_path(self.path)
         if os.path.isdir(path):
             index = os.path.join(path, "index.html")
@@ -103,17 +117,34 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 @contextlib.contextmanager
-def serve(directory: Path | str, *, gzip: bool = True, port: int = 0) -> Iterator[str]:
-    """Serve *directory* on 127.0.0.1 (a free port unless given); yield the base URL."""
-    handler = type("Handler", (_Handler,), {"use_gzip": gzip})
+def serve(
+    directory: Path | str, *, gzip: bool = True, port: int = 0, prefix: str = "/"
+) -> Iterator[str]:
+    """Serve *directory* on 127.0.0.1 under *prefix*; yield the site's URL.
+
+    The port is a free one unless given. *prefix* is the path of the site's
+    base URL (``/open-models/`` for https://open-models-book.github.io/open-models/).
+    """
+    prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+    handler = type("Handler", (_Handler,), {"use_gzip": gzip, "prefix": prefix})
     server = _Server(("127.0.0.1", port), partial(handler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def site_prefix(config: Path | str = Path(__file__).resolve().parents[2] / "book" / "_config.yml") -> str:
+    """The URL path of html.baseurl in book/_config.yml (``/`` if none)."""
+    import yaml
+    from urllib.parse import urlparse
+
+    data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    base = (data.get("html") or {}).get("baseurl") or "/"
+    return urlparse(base).path or "/"
 
 
 def main() -> None:
@@ -121,8 +152,10 @@ def main() -> None:
     parser.add_argument("directory", nargs="?", default="_build/html")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--gzip", action="store_true")
+    parser.add_argument("--prefix", default=None, help="URL path of the site (default: from book/_config.yml)")
     args = parser.parse_args()
-    with serve(args.directory, gzip=args.gzip, port=args.port) as url:
+    prefix = args.prefix if args.prefix is not None else site_prefix()
+    with serve(args.directory, gzip=args.gzip, port=args.port, prefix=prefix) as url:
         print(f"Serving {args.directory} at {url} (gzip={'on' if args.gzip else 'off'}); Ctrl-C stops")
         try:
             threading.Event().wait()

@@ -37,9 +37,10 @@ FENCE_RE = re.compile(
 OPTION_RE = re.compile(r"^\s*:(?P<key>[\w-]+):\s*(?P<value>.*?)\s*$")
 HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
 LABEL_RE = re.compile(r"^\s*\([\w.:-]+\)=\s*$")  # a MyST target line: (label)=
-# An inline code span not directly after a role name (`{cite:p}`key`` is a role).
-CODE_SPAN_RE = re.compile(r"(?<!\})(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 ROLE_RE = re.compile(r"\{(?P<role>[\w:.-]+)\}`(?P<content>[^`]*)`")
+# A role (kept as is) or an inline code span (blanked), left to right, so the
+# backticks of {cite:p}`key` never start a code span.
+ROLE_OR_CODE_RE = re.compile(r"(?P<role>\{[\w:.-]+\}`[^`]*`)|(?P<ticks>`+)(?!`)(.+?)(?<!`)(?P=ticks)(?!`)")
 
 
 def rel(root: Path, path: Path) -> str:
@@ -173,7 +174,7 @@ def scan(path: Path, text: str | None = None) -> Page:
 
 def strip_code_spans(s: str) -> str:
     """Blank out inline code spans (keeping roles like {cite:p}`key`)."""
-    return CODE_SPAN_RE.sub(lambda m: " " * len(m[0]), s)
+    return ROLE_OR_CODE_RE.sub(lambda m: m[0] if m["role"] else " " * len(m[0]), s)
 
 
 def toc_files(root: Path) -> list[tuple[str, int]]:

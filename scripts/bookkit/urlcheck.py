@@ -39,6 +39,8 @@ REL_LINK_RE = re.compile(
     r"\]\(\s*<?([^)\s>]+)>?|<([^>\s:]+\.(?:md|html?))>|\b(?:href|src)\s*=\s*[\"']([^\"']+)[\"']",
     re.I,
 )
+# <page.md> is not a link in MyST (autolinks need a scheme), and unchecked.
+MD_AUTOLINK_RE = re.compile(r"<([\w./-]+\.md(?:#[\w-]*)?)>")
 IMAGE_RE = re.compile(
     r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\ssrc\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
@@ -110,6 +112,8 @@ def check_file(root: Path, path: Path, http_ok: list[str] | None = None) -> list
     else:
         text = path.read_text(encoding="utf-8")
         lines = list(enumerate(text.splitlines(), start=1))
+        if path.suffix == ".bib":  # the doi field's form is bibcheck's rule
+            lines = [(no, t) for no, t in lines if not re.match(r"^\s*doi\s*=", t, re.I)]
     for no, text in lines:
         for m in URL_RE.finditer(text):
             url = clean(m[0])
@@ -121,6 +125,9 @@ def check_file(root: Path, path: Path, http_ok: list[str] | None = None) -> list
             target = next(g for g in m.groups() if g)
             for msg in relative_problems(target):
                 out.append(problem(root, path, no, msg))
+        for m in MD_AUTOLINK_RE.finditer(text):
+            out.append(problem(root, path, no, f"'<{m[1]}>' is not a checked link: write "
+                               f"[text]({m[1]}) or {{doc}}`{m[1].split('#')[0][:-3]}` so the build checks it"))
         for m in IMAGE_RE.finditer(text):
             target = next(g for g in m.groups() if g)
             if re.match(r"^(https?:)?//", target):

@@ -1,0 +1,428 @@
+"""Sphinx extension: the same book look at a third of the weight, plus reader features.
+
+A default Jupyter Book 1.0.4 page transfers ~950 KiB (gzip) and scores in the
+70s-90s on Lighthouse mobile. This extension trims what the reader's browser
+downloads without changing how the book looks or what the buttons do.
+Each change, and why it is safe:
+
+1. **No fontawesome.js** (1.49 MB raw, 540 KB gzip, and ~200 ms of main-thread
+   work). pydata-sphinx-theme loads it only to turn ``<i class="fa-...">``
+   into inline SVGs; its CSS already contains every Font Awesome class, so
+   the same ``<i>`` elements render from the icon *font* instead. The
+   template override (templates/layout.html) drops the script tag.
+2. **Icon fonts subset to the icons the book uses.** The theme's CSS points
+   at the full Font Awesome webfonts (solid 156 KB + brands 118 KB). After
+   each build, every ``fa-*`` icon class in the written pages (plus the
+   icons the theme's CSS and JS use: admonitions, external links,
+   breadcrumbs, search, close) is collected and the fonts are subset with
+   fontTools (already installed with matplotlib) into
+   ``_static/bookkit/fa-*.woff`` (a few KB). ``_static/bookkit/icons.css``
+   redeclares the same ``@font-face`` families after the theme's CSS, so the
+   browser uses (and downloads) only the subsets. If fontTools is missing the
+   full fonts are used, nothing breaks.
+3. **No search index on every page.** pydata-sphinx-theme loads
+   searchtools.js, language_data.js and searchindex.js (which grows with the
+   book) on every page for its optional search-as-you-type; the book's
+   search box submits to search.html, which still loads them. Kept when
+   ``html_theme_options.search_as_you_type`` is true.
+4. **Per-page assets.** A page gets copybutton/clipboard only if it has a
+   code block, togglebutton only if it has a toggle or dropdown,
+   sphinx-design CSS/JS only if it uses sphinx-design, the myst-nb CSS only
+   if it has notebook cells or glued outputs. sphinx-thebe (live code, off in
+   this book: ``launch_buttons.thebe`` is false) is removed everywhere: its
+   two copies of an inline ``const THEBE_JS_URL`` threw a SyntaxError in the
+   console of every page.
+5. **Deferred scripts.** Every remaining script file except
+   documentation_options.js (inline scripts read it) gets ``defer``, so
+   nothing but CSS blocks the first paint.
+6. **No CSS @import chain.** The theme's theme.css is only
+   ``@import "../basic.css"``; the page links basic.css directly.
+7. **Accessibility fixes found by axe-core** (templates/): the search
+   button's accessible name includes its visible text (no aria-label
+   "Search" over "Search Ctrl+K"), the book title link sits in a ``<nav>``
+   landmark, bibliography entries are ``role="listitem"`` of their list.
+8. **Small fixes found by the browser tests and the Nu checker**: a default
+   colour mode (``auto``; the theme logged "Got invalid theme mode" on
+   every page without one), one viewport meta instead of three, an SVG
+   favicon (otherwise every page 404s on /favicon.ico), and the saved
+   light/dark choice resolved before the first paint (templates/layout.html).
+
+Reader features configured here from the single facts in _config.yml:
+
+* sitemap (sphinx-sitemap): ``sitemap_url_scheme = "{link}"`` so URLs are
+  ``html_baseurl`` + page (the default prefixes a language, ``en/``);
+  ``robots.txt`` pointing to it; search, index and 404 pages left out.
+* social cards (sphinxext-opengraph): metadata only, site name = the book's
+  title; generated card images are off (matplotlib per page would double the
+  build time). A page's ``html_meta: description`` front matter becomes its
+  ``<meta name="description">`` and ``og:description``; without one,
+  opengraph derives both from the page's first paragraph.
+* 404 page (sphinx-notfound-page): ``notfound_urls_prefix`` is the path of
+  ``html_baseurl`` (``/open-models/``), so the page works at any depth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sphinx.application import Sphinx
+from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+# --- per-page asset rules --------------------------------------------------------
+CLASS_ATTR = re.compile(r'class="([^"]*)"')
+
+
+def _classes(body: str) -> set[str]:
+    found: set[str] = set()
+    for value in CLASS_ATTR.findall(body):
+        found.update(value.split())
+    return found
+
+
+def page_needs(body: str) -> dict[str, bool]:
+    classes = _classes(body)
+    return {
+        "copybutton": "<pre" in body,
+        "togglebutton": bool(classes & {"toggle", "dropdown", "toggle-details"}),
+        "design": any(c.startswith("sd-") for c in classes),
+        "design_tabs": "sd-tab-set" in classes,
+        "mystnb": bool(
+            classes & {"cell", "cell_output", "output", "pasted-text", "pasted-inline"}
+        ),
+        "thebe": bool(classes & {"thebe", "thebe-launch-button"}),
+    }
+
+
+def _name(asset) -> str:
+    return str(getattr(asset, "filename", asset) or "")
+
+
+def _body(asset) -> str:
+    return getattr(asset, "attributes", {}).get("body", "") or ""
+
+
+def keep_script(js, needs: dict[str, bool]) -> bool:
+    name, body = _name(js), _body(js)
+    if "thebe" in name or "THEBE_JS_URL" in body:
+        return needs["thebe"]
+    if name.endswith(("copybutton.js", "clipboard.min.js")):
+        return needs["copybutton"]
+    if name.endswith("togglebutton.js") or "togglebutton" in body or "toggleHint" in body or "toggleOpenOnPrint" in body:
+        return needs["togglebutton"]
+    if name.endswith("design-tabs.js"):
+        return needs["design_tabs"]
+    return True
+
+
+def keep_css(css, needs: dict[str, bool]) -> bool:
+    name = _name(css)
+    if "thebe" in name:
+        return needs["thebe"]
+    if name.endswith("copybutton.css"):
+        return needs["copybutton"]
+    if name.endswith("togglebutton.css"):
+        return needs["togglebutton"]
+    if "sphinx-design" in name:
+        return needs["design"]
+    if Path(name).name.startswith("mystnb."):
+        return needs["mystnb"]
+    return True
+
+
+def deferred(js):
+    """The same script with ``defer`` (scripts with a body or async stay as they are)."""
+    if not isinstance(js, _JavaScript) or not js.filename or _body(js):
+        return js
+    attrs = dict(js.attributes)
+    if "async" in attrs or "defer" in attrs or attrs.get("type") == "module":
+        return js
+    if _name(js).endswith("documentation_options.js"):
+        return js  # inline scripts below it read DOCUMENTATION_OPTIONS at once
+    attrs["defer"] = "defer"
+    return _JavaScript(js.filename, priority=js.priority, **attrs)
+
+
+GENERATED_DESCRIPTIONS = {
+    "search": "Search {title}.",
+    "genindex": "Index of the terms in {title}.",
+    "404": "Page not found in {title}.",
+}
+VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')
+META = re.compile(r"<meta\b[^>]*>")
+ATTR = re.compile(r'([a-z:_-]+)="([^"]*)"')
+
+
+def same_descriptions(metatags: str) -> str:
+    """Social cards say what the page's own description says.
+
+    sphinxext-opengraph takes og:description from the first paragraph even
+    when the page sets ``html_meta: description``; use the author's text.
+    """
+    description = None
+    for tag in META.findall(metatags):
+        attrs = dict(ATTR.findall(tag))
+        if attrs.get("name") == "description":
+            description = attrs.get("content")
+    if description is None:
+        return metatags
+
+    def fix(match: re.Match) -> str:
+        tag = match.group(0)
+        if 'property="og:description"' not in tag:
+            return tag
+        return re.sub(r'content="[^"]*"', f'content="{description}"', tag)
+
+    return META.sub(fix, metatags)
+
+
+def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if app.builder.format != "html":
+        return
+    body = context.get("body", "") or ""
+    needs = page_needs(body)
+    if 'role="doc-biblioentry"' in body:
+        # docutils puts citations (role="doc-biblioentry", deprecated in
+        # ARIA 1.3) in a role="list": axe-core wants list items there.
+        body = context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    if "script_files" in context:
+        scripts = [js for js in context["script_files"] if keep_script(js, needs)]
+        # search.html loads searchtools.js synchronously, which needs doctools.js.
+        if pagename != "search":
+            scripts = [deferred(js) for js in scripts]
+        context["script_files"] = scripts
+    if "css_files" in context:
+        context["css_files"] = [css for css in context["css_files"] if keep_css(css, needs)]
+    # basic/layout.html writes one viewport meta itself; drop the copies.
+    if context.get("metatags"):
+        context["metatags"] = same_descriptions(VIEWPORT.sub("", context["metatags"]))
+    # Pages without a source (search, index, 404) still describe themselves.
+    fallback = GENERATED_DESCRIPTIONS.get(pagename)
+    if fallback and 'name="description"' not in (context.get("metatags") or ""):
+        text = html.escape(fallback.format(title=app.config.html_title or app.config.project))
+        context["metatags"] = (context.get("metatags") or "") + f'\n<meta name="description" content="{text}" />'
+    context["bookkit_search_on_every_page"] = bool(
+        app.config.html_theme_options.get("search_as_you_type")
+    )
+
+
+# --- config --------------------------------------------------------------------
+def configure(app: Sphinx, config: Config) -> None:
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+    # pydata-sphinx-theme reads the default colour mode from html_context.
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "auto")
+    config.html_context = context
+    # sphinx-sitemap: html_baseurl + page, no language prefix.
+    if hasattr(config, "sitemap_url_scheme"):
+        config.sitemap_url_scheme = "{link}"
+        excludes = list(getattr(config, "sitemap_excludes", []) or [])
+        for page in ("search.html", "genindex.html", "404.html"):
+            if page not in excludes:
+                excludes.append(page)
+        config.sitemap_excludes = excludes
+    if hasattr(config, "ogp_site_name") and not config.ogp_site_name:
+        config.ogp_site_name = config.html_title or config.project
+    # sphinxext-opengraph: metadata, no generated images.
+    if hasattr(config, "ogp_social_cards"):
+        cards = dict(config.ogp_social_cards or {})
+        cards.setdefault("enable", False)
+        config.ogp_social_cards = cards
+    if hasattr(config, "ogp_enable_meta_description"):
+        config.ogp_enable_meta_description = True
+    # sphinx-notfound-page: absolute links under the site's path.
+    if hasattr(config, "notfound_urls_prefix") and config.html_baseurl:
+        path = urlparse(config.html_baseurl).path or "/"
+        if not path.endswith("/"):
+            path += "/"
+        config.notfound_urls_prefix = path
+        context = dict(getattr(config, "notfound_context", {}) or {})
+        context.setdefault("title", "Page not found")
+        if "Unfortunately we couldn't find" in context.get("body", ""):
+            context.pop("body")  # sphinx-notfound-page's default: no way back
+        context.setdefault(
+            "body",
+            "<h1>Page not found</h1>\n"
+            "<p>There is no page at this address. It may have moved: try the "
+            f'<a href="{path}index.html">front page</a>, the '
+            f'<a href="{path}search.html">search</a> or the table of contents.</p>',
+        )
+        config.notfound_context = context
+
+
+def builder_inited(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    if str(STATIC) not in app.config.html_static_path:
+        app.config.html_static_path.append(str(STATIC))
+    env = getattr(app.builder, "templates", None)
+    if env is not None and hasattr(env, "environment"):
+        env.environment.filters["bookkit_pre_assets"] = pre_assets
+
+
+FONTAWESOME_JS = re.compile(r'\s*<script[^>]*scripts/fontawesome\.js[^>]*></script>')
+THEME_CSS = re.compile(r'(<link href=")([^"]*?)styles/theme\.css\?[^"]*(" rel="stylesheet" />)')
+
+
+def pre_assets(html: str) -> str:
+    """Filter for pydata-sphinx-theme's head_pre_assets(): see points 1 and 6."""
+    html = FONTAWESOME_JS.sub("", str(html))
+    html = THEME_CSS.sub(r"\1\2basic.css\3", html)
+    return html
+
+
+# --- icon font subsets ------------------------------------------------------------
+STYLE_TOKENS = {
+    "fa": "solid", "fas": "solid", "fa-solid": "solid",
+    "far": "regular", "fa-regular": "regular",
+    "fab": "brands", "fa-brands": "brands",
+}
+NOT_ICONS = {
+    "fa-lg", "fa-xs", "fa-sm", "fa-1x", "fa-2x", "fa-3x", "fa-fw", "fa-spin",
+    "fa-pulse", "fa-border", "fa-inverse", "fa-stack", "fa-ul", "fa-li",
+}
+# Icons the theme's JavaScript inserts at run time.
+DYNAMIC_ICONS = {("solid", "xmark")}
+FONT_FILES = {
+    "solid": ("fa-solid-900", "Font Awesome 6 Free", 900),
+    "regular": ("fa-regular-400", "Font Awesome 6 Free", 400),
+    "brands": ("fa-brands-400", "Font Awesome 6 Brands", 400),
+}
+
+
+def _theme_static() -> Path:
+    import pydata_sphinx_theme
+
+    return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+
+
+def _codepoints(css: str) -> dict[str, int]:
+    """Map ``name`` -> code point from rules like ``.fa-sun:before{content:"\\f185"}``."""
+    mapping: dict[str, int] = {}
+    for selectors, code in re.findall(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\([0-9a-f]+)"\}', css):
+        for name in re.findall(r"\.fa-([a-z0-9-]+):before", selectors):
+            mapping.setdefault(name, int(code, 16))
+    return mapping
+
+
+def used_icons(outdir: Path) -> set[tuple[str, str]]:
+    icons = set(DYNAMIC_ICONS)
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for value in CLASS_ATTR.findall(text):
+            tokens = value.split()
+            names = [t[3:] for t in tokens if t.startswith("fa-") and t not in STYLE_TOKENS and t not in NOT_ICONS]
+            if not names:
+                continue
+            style = next((STYLE_TOKENS[t] for t in tokens if t in STYLE_TOKENS), "solid")
+            icons.update((style, n) for n in names)
+    return icons
+
+
+def css_icon_codepoints(css: str) -> dict[str, set[int]]:
+    """Code points the theme's CSS puts in generated content with the FA fonts."""
+    found = {"solid": set(), "brands": set(), "regular": set()}
+    for code in re.findall(r'--pst-(?:icon-[a-z-]+|breadcrumb-divider):"\\([0-9a-f]+)"', css):
+        found["solid"].add(int(code, 16))
+    # a.github:before / a.gitlab:before use the brands font
+    for name in ("github", "gitlab"):
+        m = re.search(rf'--pst-icon-{name}:"\\([0-9a-f]+)"', css)
+        if m:
+            found["brands"].add(int(m.group(1), 16))
+    return found
+
+
+def subset_icon_fonts(app: Sphinx, exception) -> None:
+    if exception or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    target = outdir / "_static" / "bookkit"
+    target.mkdir(parents=True, exist_ok=True)
+    static = _theme_static()
+    css = (static / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    names = _codepoints(css)
+    wanted = css_icon_codepoints(css)
+    unknown = []
+    for style, name in sorted(used_icons(outdir)):
+        if name in names:
+            wanted[style].add(names[name])
+        else:
+            unknown.append(f"{style}:{name}")
+    for item in unknown:
+        logger.warning("bookkit: unknown Font Awesome icon %s (not in the theme's icon set)", item,
+                       type="bookkit", subtype="icon")
+    stamp = target / "icons.json"
+    key = {s: sorted(v) for s, v in wanted.items()}
+    if stamp.is_file() and (target / "icons.css").is_file():
+        try:
+            if json.loads(stamp.read_text())["codepoints"] == key:
+                return
+        except (ValueError, KeyError):
+            pass
+    try:
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+    except ImportError:  # pragma: no cover - fontTools comes with matplotlib
+        logger.info("bookkit: fontTools not installed; using the full icon fonts")
+        (target / "icons.css").write_text("/* full Font Awesome fonts in use */\n")
+        return
+    rules = [
+        "/* Font Awesome Free 6 icons (fonts: SIL OFL 1.1, icons: CC BY 4.0,\n"
+        "   https://fontawesome.com/license/free), subset by bookkit.sphinx_slim_theme\n"
+        "   to the icons this book uses. Overrides the theme's full-font @font-face. */"
+    ]
+    for style, codes in wanted.items():
+        if not codes:
+            continue
+        stem, family, weight = FONT_FILES[style]
+        font = TTFont(static / "vendor" / "fontawesome" / "webfonts" / f"{stem}.ttf")
+        options = subset.Options()
+        options.flavor = "woff"
+        options.layout_features = ["*"]
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(codes))
+        subsetter.subset(font)
+        font.flavor = "woff"
+        out = target / f"{stem}.woff"
+        font.save(str(out))
+        digest = hashlib.sha1(out.read_bytes()).hexdigest()[:10]
+        rules.append(
+            f'@font-face{{font-family:"{family}";font-style:normal;font-weight:{weight};'
+            f'font-display:block;src:url("{stem}.woff?v={digest}") format("woff")}}'
+        )
+    (target / "icons.css").write_text("\n".join(rules) + "\n", encoding="utf-8")
+    stamp.write_text(json.dumps({"codepoints": key}, indent=1) + "\n")
+
+
+def write_robots(app: Sphinx, exception) -> None:
+    if exception or app.builder.format != "html" or not app.config.html_baseurl:
+        return
+    base = app.config.html_baseurl.rstrip("/") + "/"
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n"
+    robots = Path(app.outdir) / "robots.txt"
+    if not robots.is_file() or robots.read_text() != text:
+        robots.write_text(text)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", configure, priority=450)
+    app.connect("builder-inited", builder_inited)
+    # After everything else has added its assets for the page.
+    app.connect("html-page-context", slim_page, priority=900)
+    app.connect("build-finished", subset_icon_fonts)
+    app.connect("build-finished", write_robots)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
