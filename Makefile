@@ -29,9 +29,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed package.json package-lock.json
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@scripts/ensure-chromium.sh
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Jupyter Book turns _config.yml into a Sphinx conf.py (git-ignored), so that

@@ -1,4 +1,4 @@
-"""Shared paths for the test suite.
+"""Shared fixtures for the test suite.
 
 Tests marked ``build`` read the HTML that ``make test`` builds strictly into
 _build/html just before pytest runs.
@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
-HTML = ROOT / "_build" / "html"
+from bookpaths import HTML
 
 
 @pytest.fixture(scope="session")
@@ -20,26 +18,3 @@ def html_dir() -> Path:
     if not (HTML / "index.html").is_file():
         pytest.fail(f"{HTML}/index.html is missing: build the book first (make html, or run make test)")
     return HTML
-
-VENV_BIN = ROOT / ".venv" / "bin"
-
-
-def copy_book(tmp_path: Path) -> Path:
-    """A throw-away copy of book/ (with its generated conf.py) to break on purpose."""
-    import shutil
-
-    if not (BOOK / "conf.py").is_file():
-        pytest.fail("book/conf.py is missing: run make html (it generates conf.py from _config.yml)")
-    dest = tmp_path / "book"
-    shutil.copytree(BOOK, dest, ignore=shutil.ignore_patterns("_build"))
-    return dest
-
-
-def sphinx_build(srcdir: Path, outdir: Path, *extra: str):
-    """Build like `make test` does (strict, keep going); return the finished process."""
-    import subprocess
-    import sys
-
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n", "-q",
-           "-d", str(outdir / "doctrees"), *extra, str(srcdir), str(outdir / "html")]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=srcdir, timeout=600)

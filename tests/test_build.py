@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BOOK, ROOT, copy_book, sphinx_build
+from bookpaths import BOOK, ROOT, copy_book, sphinx_build
 
 # Pages Sphinx always writes besides the chapters.
 SPHINX_PAGES = {"genindex", "search", "404"}

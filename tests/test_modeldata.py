@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bookkit import modeldata
-from conftest import copy_book, sphinx_build
+from bookpaths import copy_book, sphinx_build
 
 GOOD = {
     "id": "demo-7b", "name": "Demo 7B", "organisation": "Demo Lab", "released": date(2024, 1, 2),
@@ -132,9 +132,54 @@ def test_changed_value_reaches_the_rendered_table(tmp_path):
 
         ```{model-table} under-15b-2023
         ```
+
+        ```{bibliography}
+        ```
         """))
     result = sphinx_build(book, tmp_path / "out", "-D", "only_build_toc_files=0", "-D",
                           "suppress_warnings=bibtex.bibliography_cited_entries")
-    html = (tmp_path / "out" / "html" / "table.html").read_text()
-    row = next(r for r in html.split("<tr") if target.name in r)
-    assert "12.345B" in row, result.stderr[-2000:]
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup((tmp_path / "out" / "html" / "table.html").read_text(), "html.parser")
+    rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in page.select("table tr")]
+    row = next(r for r in rows if r and r[0].startswith(target.name))
+    assert row[3] == "12.345B", (row, result.stderr[-2000:])
+
+
+def onetruth_problems(tmp_path: Path, chapter: str) -> list[str]:
+    from bookkit import onetruth
+
+    (tmp_path / "book" / "data").mkdir(parents=True)
+    models = tmp_path / "book" / "data" / "models.yaml"
+    models.write_text(yaml.safe_dump([{**GOOD, "name": "Demo 7B", "parameters_b": 7.3,
+                                       "released": date(2024, 1, 2)}], sort_keys=False))
+    (tmp_path / "book" / "data" / "licences.yaml").write_text(modeldata.LICENCES_FILE.read_text())
+    (tmp_path / "book" / "chapter.md").write_text(chapter)
+    return onetruth.check(tmp_path)
+
+
+@pytest.mark.parametrize(("line", "typed", "field"), [
+    ("Demo 7B has 7.3 billion parameters.", "7.3 billion", "parameters_b"),
+    ("Demo 7B was released on 2 January 2024.", "2 January 2024", "released"),
+    ("Demo 7B is a 7.3B-parameter model.", "7.3B", "parameters_b"),
+])
+def test_typed_model_fact_is_reported_with_the_role_to_use(tmp_path, line, typed, field):
+    problems = onetruth_problems(tmp_path, f"# Title\n\nIntro.\n\n{line}\n")
+    assert problems == [f"book/chapter.md:5: '{typed}' types the {field} of 'Demo 7B' by hand: write "
+                        f"{{fact}}`demo-7b:{field}` so it follows book/data/models.yaml"]
+
+
+@pytest.mark.parametrize("line", [
+    "Demo 7B is good at code.",                      # the size in a name is not a claim
+    "Demo 7B has {fact}`demo-7b:parameters_b` parameters.",
+    "Other has 7.3 billion parameters.",             # no model named on the line
+    "```\nDemo 7B has 7.3 billion parameters.\n```",  # code is not prose
+])
+def test_names_roles_and_code_are_not_typed_facts(tmp_path, line):
+    assert onetruth_problems(tmp_path, f"# Title\n\nIntro.\n\n{line}\n") == []
+
+
+def test_real_book_types_no_model_fact():
+    from bookkit import onetruth
+
+    assert onetruth.check() == []

@@ -11,13 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-from bookkit import bibcheck, pagecheck, urlcheck
+from bookkit import bibcheck, modeldata, onetruth, pagecheck, urlcheck
 from bookkit.source import ROOT
 
 CHECKS = [
     bibcheck.check,    # references.bib: parse, keys, fields, duplicates, citations, canonical form
     pagecheck.check,   # pages and figures: titles, intros, TODOs, captions, alt text, images, scripts
     urlcheck.check,    # URL hygiene in pages, data and config (the bib's URLs: bibcheck)
+    modeldata.check,   # book/data/*.yaml: schema, units, dates, licences, citation keys
+    onetruth.check,    # model facts typed in prose that the data already holds
 ]
 
 

@@ -283,10 +283,11 @@ def to_csv(data: ModelData) -> str:
     return out.getvalue()
 
 
-def check() -> list[str]:
-    """Validate the real data files; return problems as strings (for lint)."""
+def check(root: Path = ROOT) -> list[str]:
+    """Validate the data files under ``root``; return problems as strings (for lint)."""
+    data_dir = root / "book" / "data"
     try:
-        load()
+        load(data_dir / "models.yaml", data_dir / "licences.yaml", root / "book" / "references.bib")
     except DataError as err:
         return [str(p) for p in err.problems]
     return []

@@ -8,7 +8,7 @@ Rules, each reported as ``book/page.md:LINE: message``:
 * figures (``{figure}`` with backtick or colon fences): a caption, ``:alt:``
   text and a ``:name:`` label; the image is a local file that exists;
 * images of any kind (figure, image, ``![]()``, ``<img>``): local ones exist
-  and are at most 500 KB unless book/_guards.yml ``large_images`` names them
+  and are at most 500 KB unless scripts/guards.yml ``large_images`` names them
   with a reason (remote images are urlcheck's business);
 * no raw ``<script>`` and no inline event handlers (``onclick=`` ...).
 
@@ -140,7 +140,7 @@ def check_figures(root: Path, page: Page, allowed_large: set[str]) -> list[str]:
             out.append(problem(root, page.path, line,
                                f"image {target!r} is {size // 1024} KB (limit 500 KB): make it "
                                "smaller (SVG, or compress it), or list it under large_images in "
-                               "book/_guards.yml with a reason"))
+                               "scripts/guards.yml with a reason"))
     return out
 
 

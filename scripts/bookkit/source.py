@@ -227,12 +227,12 @@ def book_pages(root: Path) -> list[Path]:
 
 
 def load_allowlist(root: Path, section: str) -> tuple[list[dict], list[str]]:
-    """Entries of one section of book/_guards.yml, and problems with it.
+    """Entries of one section of scripts/guards.yml, and problems with it.
 
     Every exception to a guard is written there with a ``reason``; an entry
     without a reason is itself a problem.
     """
-    path = root / "book" / "_guards.yml"
+    path = root / "scripts" / "guards.yml"
     if not path.exists():
         return [], []
     text = path.read_text(encoding="utf-8")

@@ -49,9 +49,10 @@ Each change, and why it is safe:
 
 Reader features configured here from the single facts in _config.yml:
 
-* sitemap (sphinx-sitemap): ``sitemap_url_scheme = "{link}"`` so URLs are
-  ``html_baseurl`` + page (the default prefixes a language, ``en/``);
-  ``robots.txt`` pointing to it; search, index and 404 pages left out.
+* ``sitemap.xml`` of every page (``html_baseurl`` + page, lastmod from git)
+  and ``robots.txt`` pointing to it, written here rather than by
+  sphinx-sitemap, which lists only the pages an incremental build rewrote
+  (see write_sitemap_and_robots).
 * social cards (sphinxext-opengraph): metadata only, site name = the book's
   title; generated card images are off (matplotlib per page would double the
   build time). A page's ``html_meta: description`` front matter becomes its
@@ -225,14 +226,6 @@ def configure(app: Sphinx, config: Config) -> None:
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "auto")
     config.html_context = context
-    # sphinx-sitemap: html_baseurl + page, no language prefix.
-    if hasattr(config, "sitemap_url_scheme"):
-        config.sitemap_url_scheme = "{link}"
-        excludes = list(getattr(config, "sitemap_excludes", []) or [])
-        for page in ("search.html", "genindex.html", "404.html"):
-            if page not in excludes:
-                excludes.append(page)
-        config.sitemap_excludes = excludes
     if hasattr(config, "ogp_site_name") and not config.ogp_site_name:
         config.ogp_site_name = config.html_title or config.project
     # sphinxext-opengraph: metadata, no generated images.
@@ -408,14 +401,46 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
     stamp.write_text(json.dumps({"codepoints": key}, indent=1) + "\n")
 
 
-def write_robots(app: Sphinx, exception) -> None:
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def write_sitemap_and_robots(app: Sphinx, exception) -> None:
+    """sitemap.xml of every page of the book, and robots.txt pointing to it.
+
+    sphinx-sitemap 2.9 lists only the pages written by the current build, so
+    an incremental ``make html`` left a sitemap of one or two pages; it also
+    starts a multiprocessing manager process on every build. This lists
+    every document of the environment (only _toc.yml pages are built), with
+    ``lastmod`` from git (sphinx-last-updated-by-git) where known.
+    """
     if exception or app.builder.format != "html" or not app.config.html_baseurl:
         return
+    from datetime import datetime, timezone
+    from xml.sax.saxutils import escape
+
     base = app.config.html_baseurl.rstrip("/") + "/"
-    text = f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n"
-    robots = Path(app.outdir) / "robots.txt"
-    if not robots.is_file() or robots.read_text() != text:
-        robots.write_text(text)
+    updated = getattr(app.env, "git_last_updated", {}) or {}
+    entries = []
+    for doc in sorted(app.env.found_docs):
+        url = escape(base + app.builder.get_target_uri(doc))
+        line = f"<url><loc>{url}</loc>"
+        stamp = (updated.get(doc) or (None,))[0]
+        if stamp:
+            day = datetime.fromtimestamp(int(stamp), timezone.utc).strftime("%Y-%m-%d")
+            line += f"<lastmod>{day}</lastmod>"
+        entries.append(line + "</url>")
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "\n".join(entries)
+        + "\n</urlset>\n"
+    )
+    _write_if_changed(Path(app.outdir) / "sitemap.xml", xml)
+    _write_if_changed(
+        Path(app.outdir) / "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n"
+    )
 
 
 def setup(app: Sphinx) -> dict:
@@ -424,5 +449,5 @@ def setup(app: Sphinx) -> dict:
     # After everything else has added its assets for the page.
     app.connect("html-page-context", slim_page, priority=900)
     app.connect("build-finished", subset_icon_fonts)
-    app.connect("build-finished", write_robots)
+    app.connect("build-finished", write_sitemap_and_robots)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

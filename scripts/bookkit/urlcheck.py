@@ -3,7 +3,7 @@
 Over the published pages (prose only, not code), book/references.bib,
 book/data/*.yaml and book/_config.yml:
 
-* https only (exceptions: ``http_urls`` in book/_guards.yml, each with a reason);
+* https only (exceptions: ``http_urls`` in scripts/guards.yml, each with a reason);
 * no localhost, loopback, private or link-local addresses;
 * no tracking parameters (utm_*, fbclid, gclid, ...);
 * no links into build output (``_build/``, or ``page.html`` instead of the source);
@@ -60,7 +60,7 @@ def url_problems(url: str, http_ok: list[str]) -> list[str]:
     host = (parts.hostname or "").lower()
     if parts.scheme == "http" and not any(url.startswith(p) for p in http_ok):
         out.append(f"'{url}' uses http: use https (if the site has no https, add the URL "
-                   "under http_urls in book/_guards.yml with a reason)")
+                   "under http_urls in scripts/guards.yml with a reason)")
     local = bool(LOCAL_HOSTS.match(host))
     try:
         ip = ipaddress.ip_address(host.strip("[]"))

@@ -39,9 +39,9 @@ def test_large_image_needs_allowlist_with_reason(tmp_path):
     append(repo, MODELS, "\n<img src=\"figures/big.png\" alt=\"big\">\n")
     line = line_of(repo, MODELS, "big.png")
     only(pagecheck.check(repo), f"{MODELS}:{line}: ", "is 600 KB (limit 500 KB)", "large_images")
-    guards = repo / "book/_guards.yml"
+    guards = repo / "scripts/guards.yml"
     guards.write_text("large_images:\n  - path: figures/big.png\n")
-    only(pagecheck.check(repo), "book/_guards.yml:2: ", "has no reason")
+    only(pagecheck.check(repo), "scripts/guards.yml:2: ", "has no reason")
     guards.write_text("large_images:\n  - path: figures/big.png\n    reason: A photo; SVG impossible.\n")
     assert pagecheck.check(repo) == []
 

@@ -59,8 +59,8 @@ def test_data_and_config(tmp_path, rel):
 def test_http_allowlist_needs_reason(tmp_path):
     repo = good_book(tmp_path)
     append(repo, MODELS, "\nSee [old](http://old.example.org/page).\n")
-    guards = repo / "book/_guards.yml"
+    guards = repo / "scripts/guards.yml"
     guards.write_text("http_urls:\n  - url: http://old.example.org/\n")
-    only(urlcheck.check(repo), "book/_guards.yml:2: ", "has no reason")
+    only(urlcheck.check(repo), "scripts/guards.yml:2: ", "has no reason")
     guards.write_text("http_urls:\n  - url: http://old.example.org/\n    reason: The archive has no https.\n")
     assert urlcheck.check(repo) == []
