@@ -183,3 +183,8 @@ def test_real_book_types_no_model_fact():
     from bookkit import onetruth
 
     assert onetruth.check() == []
+
+
+def test_missing_data_file_is_a_problem_not_a_crash(tmp_path):
+    problems = modeldata.check(tmp_path)
+    assert problems and problems[0].endswith("licences.yaml:1: file is missing")

@@ -31,7 +31,7 @@ import yaml
 from pybtex.database import BibliographyData
 from pybtex.database.input.bibtex import Parser
 
-from bookkit.source import ROOT, ROLE_RE, book_pages, problem, rel, scan, strip_code_spans
+from bookkit.source import ROOT, ROLE_RE, book_pages, problem, rel, scan, strip_code_spans, report
 
 KEY_RE = re.compile(r"^[a-z]+[0-9]{4}[a-z0-9]+$")
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -267,10 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.format:
         return format_file(args.root)
     problems = check(args.root)
-    for p in problems:
-        print(p)
-    print(f"bibcheck: {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    return report("bibcheck", problems)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from bookkit.source import ROOT, problem, rel, toc_files
+from bookkit.source import ROOT, problem, rel, toc_files, report
 
 COMMENTS_SELECTOR = ("div", "book-comments")
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}  # assets, not pages
@@ -240,10 +240,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     problems = check(args.html_dir, args.root)
-    for p in problems:
-        print(p)
-    print(f"linkcheck_internal: {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    return report("linkcheck_internal", problems)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,8 @@ class ModelData:
 
 def _load_located(path: Path) -> tuple[list[Any], list[dict[str, int]], list[int]]:
     """Load a YAML list of mappings, with the line of each record and each key."""
+    if not path.is_file():
+        raise DataError([Problem(path, 1, "file is missing")])
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)

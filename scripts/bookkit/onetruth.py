@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from bookkit import modeldata
-from bookkit.source import ROOT, ROLE_RE, problem, scan, strip_code_spans
+from bookkit.source import ROOT, ROLE_RE, problem, report, scan, strip_code_spans
 
 SIZE_RE = re.compile(r"\s+\d+(?:\.\d+)?[BbMmTt](?:-[A-Za-z0-9.]+)?$")
 MIN_FAMILY = 5  # shorter family names ("Phi", "OPT") match too much prose
@@ -99,10 +99,7 @@ def check(root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    problems = check(Path(argv[0]) if argv else ROOT)
-    for p in problems:
-        print(p)
-    return 1 if problems else 0
+    return report("onetruth", check(Path(argv[0]) if argv else ROOT))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from bookkit.source import (
+    report,
     HEADING_RE, LABEL_RE, ROOT, Page, book_pages, load_allowlist, page_path,
     problem, rel, scan, strip_code_spans, toc_files,
 )
@@ -187,10 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
     args = parser.parse_args(argv)
     problems = check(args.root)
-    for p in problems:
-        print(p)
-    print(f"pagecheck: {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    return report("pagecheck", problems)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,16 @@ def problem(root: Path, path: Path, line: int | None, message: str) -> str:
     return f"{shown}:{line}: {message}" if line else f"{shown}: {message}"
 
 
+def report(name: str, problems: list[str]) -> int:
+    """Print problems one per line, a count on stderr; the exit status of a check."""
+    import sys
+
+    for p in problems:
+        print(p)
+    print(f"{name}: {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
 @dataclass
 class Line:
     no: int          # 1-based line number

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from bookkit.source import ROOT, book_pages, load_allowlist, problem, scan, strip_code_spans
+from bookkit.source import ROOT, book_pages, load_allowlist, problem, scan, strip_code_spans, report
 
 URL_RE = re.compile(r"""https?://[^\s<>"'`{}|\\^]+""")
 TRAILING = ".,;:!?*_'\""
@@ -162,10 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     bib = args.root / "book" / "references.bib"
     if args.with_bib and bib.exists():
         problems += check_file(args.root, bib)
-    for p in problems:
-        print(p)
-    print(f"urlcheck: {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    return report("urlcheck", problems)
 
 
 if __name__ == "__main__":
