@@ -6,6 +6,7 @@ book/data/*.yaml and book/_config.yml:
 * https only (exceptions: ``http_urls`` in scripts/guards.yml, each with a reason);
 * no localhost, loopback, private or link-local addresses;
 * no tracking parameters (utm_*, fbclid, gclid, ...);
+* written verbatim: no backslash (a LaTeX escape like ``\\_`` breaks the link);
 * no links into build output (``_build/``, or ``page.html`` instead of the source);
 * DOIs written as DOIs (a bib entry's ``doi`` field), not doi.org URLs;
 * no remote images (pages only): images are stored in the book.
@@ -117,6 +118,11 @@ def check_file(root: Path, path: Path, http_ok: list[str] | None = None) -> list
     for no, text in lines:
         for m in URL_RE.finditer(text):
             url = clean(m[0])
+            # (_config.yml holds regular expressions, where backslashes belong.)
+            if text[m.end():m.end() + 1] == "\\" and path.suffix in (".bib", ".md"):
+                # A LaTeX escape such as open\_llama ends up in the href, and breaks it.
+                out.append(problem(root, path, no, f"'{m[0]}\\...' contains a backslash: write the URL "
+                                   "verbatim (open_llama, not open\\_llama)"))
             for msg in url_problems(url, http_ok):
                 out.append(problem(root, path, no, msg))
         if not is_page:

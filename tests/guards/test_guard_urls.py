@@ -64,3 +64,14 @@ def test_http_allowlist_needs_reason(tmp_path):
     only(urlcheck.check(repo), "scripts/guards.yml:2: ", "has no reason")
     guards.write_text("http_urls:\n  - url: http://old.example.org/\n    reason: The archive has no https.\n")
     assert urlcheck.check(repo) == []
+
+
+def test_backslash_in_a_bib_url(tmp_path):
+    """A LaTeX escape (open\\_llama) would reach the href and break the link."""
+    repo = good_book(tmp_path)
+    append(repo, "book/references.bib",
+           "\n@misc{geng2023openllama,\n  author = {Geng, Xinyang},\n  title = {{OpenLLaMA}},\n"
+           "  year = {2023},\n  url = {https://github.com/openlm-research/open\\_llama},\n}\n")
+    line = line_of(repo, "book/references.bib", "open\\_llama")
+    problems = urlcheck.check_file(repo, repo / "book/references.bib")
+    only(problems, f"book/references.bib:{line}: ", "contains a backslash")
