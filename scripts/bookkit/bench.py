@@ -7,7 +7,8 @@ checked and reported, not asserted.
 
 Measured:
 
-* build: a full strict build from nothing (``-W --keep-going -n``), a
+* build: a full strict build from a clean output folder and environment,
+  as ``make test`` does (``-W --keep-going -n``), a
   no-change rebuild, a one-chapter-edit rebuild (the chapter's mtime is
   bumped, then restored), each the median of ``--runs``; and the *floor*: the
   same sources built by bare Sphinx + myst-parser (basic theme, no other
@@ -127,7 +128,10 @@ def measure_builds(runs: int) -> dict:
     for i in range(runs):
         shutil.rmtree(floor_out, ignore_errors=True)
         floor.append(sphinx(floor_out, "-c", str(floor_dir), strict=False))
-        shutil.rmtree(out, ignore_errors=True)
+        # As `make test` does: a clean output and environment (the model
+        # data's generated figures, cached next to them, are kept).
+        shutil.rmtree(out / "html", ignore_errors=True)
+        shutil.rmtree(out / "doctrees", ignore_errors=True)
         full.append(sphinx(out))
         nochange.append(sphinx(out))
         stat = chapter.stat()
@@ -142,9 +146,31 @@ def measure_builds(runs: int) -> dict:
     med = {k: round(statistics.median(v), 2) for k, v in
            {"floor_s": floor, "full_s": full, "nochange_s": nochange, "edit_s": edit}.items()}
     med["full_over_floor"] = round(med["full_s"] / med["floor_s"], 2)
+    med.update(measure_imports(runs))
     med["edited_chapter"] = chapter.name
     med["runs"] = {"floor": floor, "full": full, "nochange": nochange, "edit": edit}
     return med
+
+
+STACK_IMPORTS = {
+    "floor": "import sphinx.application, sphinx.builders.html, myst_parser.sphinx_ext.main",
+    "book": (
+        "import sphinx.application, sphinx.builders.html, myst_nb.sphinx_ext, jupyter_book, "
+        "sphinx_book_theme, sphinxcontrib.bibtex, sphinx_design, sphinx_external_toc, "
+        "sphinx_thebe, sphinx_togglebutton, sphinx_copybutton, sphinx_comments, "
+        "sphinx_jupyterbook_latex, sphinx_multitoc_numbering, sphinx_last_updated_by_git, "
+        "notfound.extension, bookkit.sphinx_modeldata, bookkit.sphinx_slim_theme"
+    ),
+}
+
+
+def measure_imports(runs: int) -> dict:
+    """Seconds to import each stack's modules: the fixed cost of every build."""
+    result = {}
+    for name, code in STACK_IMPORTS.items():
+        result[f"{name}_import_s"] = round(statistics.median(
+            run([sys.executable, "-c", code]) for _ in range(runs)), 2)
+    return result
 
 
 def build_stock() -> Path:
@@ -256,6 +282,14 @@ def summary(data: dict) -> str:
             f"| one-chapter edit ({b['edited_chapter']}) | {b['edit_s']} | <= 5 s | {ok(b['edit_s'] <= 5)} |",
             "",
         ]
+        if "book_import_s" in b:
+            lines += [
+                f"Importing the extensions alone takes {b['book_import_s']} s for the book "
+                f"(Jupyter Book's fixed set: myst-nb with jupyter-cache and SQLAlchemy, the themes, "
+                f"sphinxcontrib-bibtex, ...) against {b['floor_import_s']} s for the floor: a fixed "
+                "cost of every build, before any page is read.",
+                "",
+            ]
     if pages:
         lines += [
             "## Pages (Lighthouse 12, served with gzip on 127.0.0.1)",

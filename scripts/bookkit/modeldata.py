@@ -137,8 +137,14 @@ def _load_located(path: Path) -> tuple[list[Any], list[dict[str, int]], list[int
         raise DataError([Problem(path, 1, "file is missing")])
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        items = yaml.safe_load(text)
+        # One pass keeps the nodes (for line numbers) and builds the values;
+        # libyaml's loader when available, as it is several times faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        try:
+            node = loader.get_single_node()
+            items = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark else 1

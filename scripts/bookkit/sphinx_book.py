@@ -5,7 +5,6 @@ URL, site URL, text licence). Features that need the same fact in another
 shape get it from here, so nothing is typed twice:
 
 * ``comments_config["utterances"]["repo"]`` <- ``owner/name`` of the repository URL
-* ``ogp_site_url`` (social cards) and the sitemap <- ``html_baseurl``
 * the licence line of every page footer <- ``book_licence``
 """
 
@@ -42,8 +41,6 @@ def derive_settings(app: Sphinx, config: Config) -> None:
         utterances.setdefault("repo", repository_slug(repo_url))
         comments["utterances"] = utterances
         config.comments_config = comments
-    if config.html_baseurl and not getattr(config, "ogp_site_url", None):
-        config.ogp_site_url = config.html_baseurl
     licence = config.book_licence
     if licence not in LICENCE_URLS:
         raise ConfigError(

@@ -30,7 +30,7 @@ What it puts in a page instead
 Every page built from a source file (chapters and the front page; not the
 search, index or 404 pages) ends with::
 
-    <div class="book-comments" id="comments" role="region" aria-labelledby="comments-title"
+    <div class="book-comments" id="book-comments" role="region" aria-labelledby="book-comments-title"
              data-repo="OWNER/NAME" data-issue-term="pathname" data-label="comments"
              data-theme-light="github-light" data-theme-dark="github-dark"
              data-theme="github-light"> heading, note, "Show comments" button </div>
@@ -115,8 +115,8 @@ def comments_html(settings: dict) -> str:
     attr_text = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
     issues = html.escape(f"https://github.com/{settings['repo']}/issues")
     return (
-        f'\n<div class="book-comments" id="comments" role="region" aria-labelledby="comments-title" {attr_text}>\n'
-        '<h2 id="comments-title">Comments</h2>\n'
+        f'\n<div class="book-comments" id="book-comments" role="region" aria-labelledby="book-comments-title" {attr_text}>\n'
+        '<h2 id="book-comments-title">Comments</h2>\n'
         '<p class="book-comments__note">Comments are '
         f'<a href="{issues}">GitHub issues</a> of the book\'s repository, shown with '
         '<a href="https://utteranc.es">utterances</a>. They load from GitHub when you '

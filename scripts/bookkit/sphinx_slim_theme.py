@@ -10,7 +10,7 @@ Each change, and why it is safe:
    into inline SVGs; its CSS already contains every Font Awesome class, so
    the same ``<i>`` elements render from the icon *font* instead. The
    template override (templates/layout.html) drops the script tag.
-2. **Icon fonts subset to the icons the book uses.** The theme's CSS points
+2. **Icon fonts and icon CSS subset to the icons the book uses.** The theme's CSS points
    at the full Font Awesome webfonts (solid 156 KB + brands 118 KB). After
    each build, every ``fa-*`` icon class in the written pages (plus the
    icons the theme's CSS and JS use: admonitions, external links,
@@ -19,7 +19,11 @@ Each change, and why it is safe:
    ``_static/bookkit/fa-*.woff`` (a few KB). ``_static/bookkit/icons.css``
    redeclares the same ``@font-face`` families after the theme's CSS, so the
    browser uses (and downloads) only the subsets. If fontTools is missing the
-   full fonts are used, nothing breaks.
+   full fonts are used, nothing breaks. Likewise the theme's CSS carries a
+   ``.fa-NAME:before{content:...}`` rule for each of ~2,000 icons (20 KB of
+   its 65 KB gzip, all render-blocking): pages link a copy,
+   ``_static/bookkit/pydata-sphinx-theme.css``, without the rules of icons
+   no page uses. An unknown icon class in a page is a build warning.
 3. **No search index on every page.** pydata-sphinx-theme loads
    searchtools.js, language_data.js and searchindex.js (which grows with the
    book) on every page for its optional search-as-you-type; the book's
@@ -28,11 +32,13 @@ Each change, and why it is safe:
 4. **Per-page assets.** A page gets copybutton/clipboard only if it has a
    code block, togglebutton only if it has a toggle or dropdown,
    sphinx-design CSS/JS only if it uses sphinx-design, the myst-nb CSS only
-   if it has notebook cells or glued outputs. sphinx-thebe (live code, off in
+   if it has notebook cells or glued outputs, the comments script only if it
+   has comments. sphinx-thebe (live code, off in
    this book: ``launch_buttons.thebe`` is false) is removed everywhere: its
    two copies of an inline ``const THEBE_JS_URL`` threw a SyntaxError in the
    console of every page.
-5. **Deferred scripts.** Every remaining script file except
+5. **Deferred scripts, lazy images.** Images after a page's first get
+   ``loading="lazy"``. Every remaining script file except
    documentation_options.js (inline scripts read it) gets ``defer``, so
    nothing but CSS blocks the first paint.
 6. **No CSS @import chain.** The theme's theme.css is only
@@ -53,11 +59,12 @@ Reader features configured here from the single facts in _config.yml:
   and ``robots.txt`` pointing to it, written here rather than by
   sphinx-sitemap, which lists only the pages an incremental build rewrote
   (see write_sitemap_and_robots).
-* social cards (sphinxext-opengraph): metadata only, site name = the book's
-  title; generated card images are off (matplotlib per page would double the
-  build time). A page's ``html_meta: description`` front matter becomes its
-  ``<meta name="description">`` and ``og:description``; without one,
-  opengraph derives both from the page's first paragraph.
+* a description and social-card metadata on every page (social_meta):
+  ``<meta name="description">``, Open Graph title/type/url/site name/
+  description and a Twitter summary card. A page's ``html_meta:
+  description`` front matter is its description; without one, the first
+  paragraph is. (Done here rather than by sphinxext-opengraph, which imports
+  matplotlib on every build and ignores the page's own description.)
 * 404 page (sphinx-notfound-page): ``notfound_urls_prefix`` is the path of
   ``html_baseurl`` (``/open-models/``), so the page works at any depth.
 """
@@ -104,6 +111,7 @@ def page_needs(body: str) -> dict[str, bool]:
             classes & {"cell", "cell_output", "output", "pasted-text", "pasted-inline"}
         ),
         "thebe": bool(classes & {"thebe", "thebe-launch-button"}),
+        "comments": "book-comments" in classes,
     }
 
 
@@ -125,6 +133,8 @@ def keep_script(js, needs: dict[str, bool]) -> bool:
         return needs["togglebutton"]
     if name.endswith("design-tabs.js"):
         return needs["design_tabs"]
+    if name.endswith("bookkit/book-comments.js"):
+        return needs["comments"]
     return True
 
 
@@ -162,31 +172,83 @@ GENERATED_DESCRIPTIONS = {
     "404": "Page not found in {title}.",
 }
 VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')
-META = re.compile(r"<meta\b[^>]*>")
-ATTR = re.compile(r'([a-z:_-]+)="([^"]*)"')
+META_DESCRIPTION = re.compile(r'<meta\b[^>]*\bname="description"[^>]*>')
+META_CONTENT = re.compile(r'\bcontent="([^"]*)"')
+TAGS = re.compile(r"<[^>]+>")
 
 
-def same_descriptions(metatags: str) -> str:
-    """Social cards say what the page's own description says.
+def first_paragraph(doctree, limit: int = 200) -> str:
+    """The page's first paragraph of running text, at most *limit* characters."""
+    from docutils import nodes
 
-    sphinxext-opengraph takes og:description from the first paragraph even
-    when the page sets ``html_meta: description``; use the author's text.
+    if doctree is None:
+        return ""
+    skip = (nodes.Admonition, nodes.sidebar, nodes.topic, nodes.table, nodes.figure, nodes.footnote,
+            nodes.citation, nodes.comment, nodes.raw, nodes.literal_block)
+    for para in doctree.findall(nodes.paragraph):
+        parent, inside = para.parent, False
+        while parent is not None:
+            if isinstance(parent, skip):
+                inside = True
+                break
+            parent = parent.parent
+        text = " ".join(para.astext().split())
+        if inside or len(text) < 40:
+            continue
+        if len(text) > limit:
+            text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+        return text
+    return ""
+
+
+def social_meta(app: Sphinx, pagename: str, context: dict, doctree) -> str:
+    """``<meta name="description">`` and social-card (Open Graph) tags.
+
+    The description is the page's ``html_meta: description`` front matter,
+    else its first paragraph (search, index and 404 pages get a fixed one).
+    sphinxext-opengraph did this too, but it imports matplotlib for its
+    image cards on every build (0.3 s of a no-change rebuild) and ignores the
+    page's own description for og:description.
     """
-    description = None
-    for tag in META.findall(metatags):
-        attrs = dict(ATTR.findall(tag))
-        if attrs.get("name") == "description":
-            description = attrs.get("content")
-    if description is None:
-        return metatags
+    existing = META_DESCRIPTION.search(context.get("metatags") or "")
+    title_of_book = app.config.html_title or app.config.project
+    if existing:
+        description = html.unescape(META_CONTENT.search(existing.group(0)).group(1))
+    elif pagename in GENERATED_DESCRIPTIONS:
+        description = GENERATED_DESCRIPTIONS[pagename].format(title=title_of_book)
+    else:
+        description = first_paragraph(doctree)
+    title = html.unescape(TAGS.sub("", context.get("title") or title_of_book))
+    tags = [("property", "og:title", title), ("property", "og:type", "website"),
+            ("property", "og:site_name", title_of_book)]
+    if app.config.html_baseurl and pagename != "404":
+        url = app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(pagename)
+        tags.append(("property", "og:url", url))
+    if description:
+        tags.append(("property", "og:description", description))
+        if not existing:
+            tags.append(("name", "description", description))
+    tags.append(("name", "twitter:card", "summary"))
+    return "".join(
+        f'\n<meta {kind}="{key}" content="{html.escape(value, quote=True)}" />' for kind, key, value in tags
+    )
 
-    def fix(match: re.Match) -> str:
-        tag = match.group(0)
-        if 'property="og:description"' not in tag:
-            return tag
-        return re.sub(r'content="[^"]*"', f'content="{description}"', tag)
 
-    return META.sub(fix, metatags)
+IMG = re.compile(r"<img\b(?![^>]*\bloading=)")
+
+
+def lazy_images(body: str) -> str:
+    """Every image but the first loads when it nears the viewport."""
+    first = True
+
+    def mark(match: re.Match) -> str:
+        nonlocal first
+        if first:
+            first = False
+            return match.group(0)
+        return '<img loading="lazy" decoding="async"'
+
+    return IMG.sub(mark, body)
 
 
 def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -194,6 +256,8 @@ def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         return
     body = context.get("body", "") or ""
     needs = page_needs(body)
+    if body.count("<img ") > 1:
+        body = context["body"] = lazy_images(body)
     if 'role="doc-biblioentry"' in body:
         # docutils puts citations (role="doc-biblioentry", deprecated in
         # ARIA 1.3) in a role="list": axe-core wants list items there.
@@ -208,12 +272,8 @@ def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         context["css_files"] = [css for css in context["css_files"] if keep_css(css, needs)]
     # basic/layout.html writes one viewport meta itself; drop the copies.
     if context.get("metatags"):
-        context["metatags"] = same_descriptions(VIEWPORT.sub("", context["metatags"]))
-    # Pages without a source (search, index, 404) still describe themselves.
-    fallback = GENERATED_DESCRIPTIONS.get(pagename)
-    if fallback and 'name="description"' not in (context.get("metatags") or ""):
-        text = html.escape(fallback.format(title=app.config.html_title or app.config.project))
-        context["metatags"] = (context.get("metatags") or "") + f'\n<meta name="description" content="{text}" />'
+        context["metatags"] = VIEWPORT.sub("", context["metatags"])
+    context["metatags"] = (context.get("metatags") or "") + social_meta(app, pagename, context, doctree)
     context["bookkit_search_on_every_page"] = bool(
         app.config.html_theme_options.get("search_as_you_type")
     )
@@ -226,15 +286,6 @@ def configure(app: Sphinx, config: Config) -> None:
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "auto")
     config.html_context = context
-    if hasattr(config, "ogp_site_name") and not config.ogp_site_name:
-        config.ogp_site_name = config.html_title or config.project
-    # sphinxext-opengraph: metadata, no generated images.
-    if hasattr(config, "ogp_social_cards"):
-        cards = dict(config.ogp_social_cards or {})
-        cards.setdefault("enable", False)
-        config.ogp_social_cards = cards
-    if hasattr(config, "ogp_enable_meta_description"):
-        config.ogp_enable_meta_description = True
     # sphinx-notfound-page: absolute links under the site's path.
     if hasattr(config, "notfound_urls_prefix") and config.html_baseurl:
         path = urlparse(config.html_baseurl).path or "/"
@@ -269,10 +320,14 @@ FONTAWESOME_JS = re.compile(r'\s*<script[^>]*scripts/fontawesome\.js[^>]*></scri
 THEME_CSS = re.compile(r'(<link href=")([^"]*?)styles/theme\.css\?[^"]*(" rel="stylesheet" />)')
 
 
+THEME_MAIN_CSS = re.compile(r'(<link href=")([^"]*?)styles/pydata-sphinx-theme\.css\?digest=([0-9a-f]+)(" rel="stylesheet" />)')
+
+
 def pre_assets(html: str) -> str:
-    """Filter for pydata-sphinx-theme's head_pre_assets(): see points 1 and 6."""
+    """Filter for pydata-sphinx-theme's head_pre_assets(): see points 1, 2 and 6."""
     html = FONTAWESOME_JS.sub("", str(html))
     html = THEME_CSS.sub(r"\1\2basic.css\3", html)
+    html = THEME_MAIN_CSS.sub(r"\1\2bookkit/pydata-sphinx-theme.css?digest=\3\4", html)
     return html
 
 
@@ -308,6 +363,14 @@ def _codepoints(css: str) -> dict[str, int]:
         for name in re.findall(r"\.fa-([a-z0-9-]+):before", selectors):
             mapping.setdefault(name, int(code, 16))
     return mapping
+
+
+ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\[0-9a-f]+"\}')
+
+
+def _keep_icon_rule(match: re.Match, used: set[str]) -> str:
+    names = re.findall(r"\.fa-([a-z0-9-]+):before", match.group(1))
+    return match.group(0) if used.intersection(names) else ""
 
 
 def used_icons(outdir: Path) -> set[tuple[str, str]]:
@@ -356,6 +419,11 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
     for item in unknown:
         logger.warning("bookkit: unknown Font Awesome icon %s (not in the theme's icon set)", item,
                        type="bookkit", subtype="icon")
+    used_names = {name for _style, name in used_icons(outdir)}
+    trimmed = ICON_RULE.sub(lambda m: _keep_icon_rule(m, used_names), css)
+    trimmed = trimmed.replace("sourceMappingURL=", "x-sourceMappingURL-dropped=")
+    # url(../vendor/...) and friends are relative to styles/; this copy is in bookkit/.
+    _write_if_changed(target / "pydata-sphinx-theme.css", trimmed)
     stamp = target / "icons.json"
     key = {s: sorted(v) for s, v in wanted.items()}
     if stamp.is_file() and (target / "icons.css").is_file():
@@ -380,7 +448,8 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
         if not codes:
             continue
         stem, family, weight = FONT_FILES[style]
-        font = TTFont(static / "vendor" / "fontawesome" / "webfonts" / f"{stem}.ttf")
+        # recalcTimestamp=False: the same icons give the same bytes (reproducible builds).
+        font = TTFont(static / "vendor" / "fontawesome" / "webfonts" / f"{stem}.ttf", recalcTimestamp=False)
         options = subset.Options()
         options.flavor = "woff"
         options.layout_features = ["*"]
