@@ -108,14 +108,19 @@ def releases_over_time(data: ModelData):
     return fig
 
 
-def parameters_over_time(data: ModelData):
-    fig, ax = _axes()
-    models = [m for m in open_models(data) if m.parameters_b]
+def _scatter_by_licence(ax, data: ModelData, models: list[ModelRecord], x, y) -> None:
+    """One scatter series per kind of licence, so colour and marker both tell it."""
     for group, (label, colour, marker) in LICENCE_GROUPS.items():
         pts = [m for m in models if licence_group(data, m) == group]
         if pts:
-            ax.scatter([_year_float(m.released) for m in pts], [m.parameters_b for m in pts],
-                       c=colour, marker=marker, s=28, label=label, alpha=0.85, edgecolors="white", linewidths=0.5)
+            ax.scatter([x(m) for m in pts], [y(m) for m in pts], c=colour, marker=marker, s=28,
+                       label=label, alpha=0.85, edgecolors="white", linewidths=0.5)
+
+
+def parameters_over_time(data: ModelData):
+    fig, ax = _axes()
+    models = [m for m in open_models(data) if m.parameters_b]
+    _scatter_by_licence(ax, data, models, lambda m: _year_float(m.released), lambda m: m.parameters_b)
     # Name the largest model of each year so the reader can anchor the cloud.
     largest: dict[int, ModelRecord] = {}
     for m in models:
@@ -134,11 +139,7 @@ def parameters_over_time(data: ModelData):
 def tokens_vs_parameters(data: ModelData):
     fig, ax = _axes()
     models = [m for m in open_models(data) if m.parameters_b and m.training_tokens_t]
-    for group, (label, colour, marker) in LICENCE_GROUPS.items():
-        pts = [m for m in models if licence_group(data, m) == group]
-        if pts:
-            ax.scatter([m.parameters_b for m in pts], [m.training_tokens_t for m in pts],
-                       c=colour, marker=marker, s=28, label=label, alpha=0.85, edgecolors="white", linewidths=0.5)
+    _scatter_by_licence(ax, data, models, lambda m: m.parameters_b, lambda m: m.training_tokens_t)
     if models:
         lo = min(m.parameters_b for m in models) / 1.5
         hi = max(m.parameters_b for m in models) * 1.5
