@@ -11,7 +11,6 @@ BOOK = ROOT / "book"
 HTML = ROOT / "_build" / "html"
 
 
-VENV_BIN = ROOT / ".venv" / "bin"
 
 
 def copy_book(tmp_path: Path) -> Path:

@@ -6,10 +6,14 @@ shape get it from here, so nothing is typed twice:
 
 * ``comments_config["utterances"]["repo"]`` <- ``owner/name`` of the repository URL
 * the licence line of every page footer <- ``book_licence``
+
+It also registers ``scripts/bookkit/static`` (CSS, JS and icons under
+``_static/bookkit/``) once, for every bookkit extension that ships assets.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlparse
 
 from sphinx.application import Sphinx
@@ -56,7 +60,16 @@ def derive_settings(app: Sphinx, config: Config) -> None:
     config.html_theme_options = theme_options
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def add_static_path(app: Sphinx) -> None:
+    if app.builder.format == "html" and str(STATIC) not in app.config.html_static_path:
+        app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("builder-inited", add_static_path, priority=400)
     app.add_config_value("book_licence", "CC-BY-4.0", "html")
     # Run before sphinx-comments (priority 500) reads comments_config.
     app.connect("config-inited", derive_settings, priority=400)

@@ -55,13 +55,11 @@ Page front matter ``comments: false`` leaves a page without comments.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
-STATIC = Path(__file__).parent / "static"
 
 DEFAULTS = {
     "issue-term": "pathname",
@@ -96,8 +94,6 @@ def take_utterances(app: Sphinx, config: Config) -> None:
 def add_static(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
-    if str(STATIC) not in app.config.html_static_path:
-        app.config.html_static_path.append(str(STATIC))
     if app.config.bookkit_utterances:
         app.add_js_file("bookkit/book-comments.js", loading_method="defer")
 
@@ -139,6 +135,7 @@ def add_comments(app: Sphinx, pagename: str, templatename: str, context: dict, d
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("bookkit.sphinx_book")  # registers the static folder
     app.add_config_value("bookkit_utterances", {}, "html")
     # After bookkit.sphinx_book (400) derived the repo, before sphinx-comments (500).
     app.connect("config-inited", take_utterances, priority=450)

@@ -279,7 +279,7 @@ class ModelFacts(ModelDataDirective):
             ("Context window", context), ("Architecture", rec.architecture), ("Licence", licence),
             ("Commercial use", commercial), ("Openness", openness(rec)), ("Sources", cite(rec)),
         ]
-        text = "\n".join([f":::{{list-table}}", ":class: model-facts-table", ":widths: 1 3", ""]
+        text = "\n".join([":::{list-table}", ":class: model-facts-table", ":widths: 1 3", ""]
                          + [f"* - {k}\n  - {v}" for k, v in rows] + [":::"])
         box = nodes.container(classes=["model-facts"])
         box += nodes.rubric(text=f"{rec.name} at a glance")
@@ -350,13 +350,9 @@ def fact_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     return [nodes.inline(rawtext, value, classes=["model-fact"])], []
 
 
-def add_static(app: Sphinx) -> None:
-    app.config.html_static_path.append(str(HERE / "static"))
-
-
 def setup(app: Sphinx) -> dict:
-    app.connect("builder-inited", add_static)
-    app.add_css_file("model-data.css")
+    app.setup_extension("bookkit.sphinx_book")  # registers the static folder
+    app.add_css_file("bookkit/model-data.css")
     app.add_config_value("modeldata_models", "data/models.yaml", "env")
     app.add_config_value("modeldata_licences", "data/licences.yaml", "env")
     app.connect("builder-inited", load_and_generate)

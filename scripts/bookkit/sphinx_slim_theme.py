@@ -79,7 +79,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sphinx.application import Sphinx
-from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+from sphinx.builders.html._assets import _JavaScript
 from sphinx.config import Config
 from sphinx.util import logging
 
@@ -87,7 +87,6 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
 
 # --- per-page asset rules --------------------------------------------------------
 CLASS_ATTR = re.compile(r'class="([^"]*)"')
@@ -309,8 +308,6 @@ def configure(app: Sphinx, config: Config) -> None:
 def builder_inited(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
-    if str(STATIC) not in app.config.html_static_path:
-        app.config.html_static_path.append(str(STATIC))
     env = getattr(app.builder, "templates", None)
     if env is not None and hasattr(env, "environment"):
         env.environment.filters["bookkit_pre_assets"] = pre_assets
@@ -513,6 +510,7 @@ def write_sitemap_and_robots(app: Sphinx, exception) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("bookkit.sphinx_book")  # registers the static folder
     app.connect("config-inited", configure, priority=450)
     app.connect("builder-inited", builder_inited)
     # After everything else has added its assets for the page.

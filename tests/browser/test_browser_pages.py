@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from browserkit import ALL_PAGES, DESKTOP, PHONE, book_config, chapter_pages, open_visit, toc_pages
+from browserkit import ALL_PAGES, PHONE, book_config, chapter_pages, open_visit, toc_pages
 
 pytestmark = pytest.mark.browser
 
