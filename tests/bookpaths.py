@@ -11,8 +11,6 @@ BOOK = ROOT / "book"
 HTML = ROOT / "_build" / "html"
 
 
-
-
 def copy_book(tmp_path: Path) -> Path:
     """A throw-away copy of book/ (with its generated conf.py) to break on purpose."""
     import shutil
