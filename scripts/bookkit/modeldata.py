@@ -33,12 +33,25 @@ BIB_FILE = ROOT / "book" / "references.bib"
 DATA_LICENCE = "CC-BY-4.0"
 
 Modality = Literal[
-    "text", "code", "image", "audio", "speech", "vision-language", "multimodal", "video"
+    "text", "code", "vision-language", "multimodal", "image", "video",
+    "speech", "audio", "retrieval", "document", "robotics",
 ]
+#: Finer kinds of model, for filtering (a record may have several).
+Tag = Literal[
+    "reasoning", "instruct", "base", "coder", "agentic", "guard", "embedding",
+    "reranker", "ocr", "tts", "asr", "music", "vla", "world-model", "omni",
+    "small", "edge",
+]
+#: primary: cited to the developer's own card, paper or announcement;
+#: secondary: no primary source found, so two independent secondary sources.
+Evidence = Literal["primary", "secondary"]
 YesNo = Literal["yes", "no", "conditional"]
 
 #: Fields that may be null, but only with a written reason in ``unknown``.
 NULLABLE_WITH_REASON = ("parameters_b", "training_tokens_t", "context_length")
+#: Attention shape (for KV-cache sizes), wanted for open-weight language models;
+#: a field left out may carry its reason under ``unknown`` too.
+ATTENTION_FIELDS = ("layers", "kv_heads", "head_dim", "kv_layers", "kv_latent_dim")
 
 
 def _yaml_bool_to_word(value: Any) -> Any:
@@ -86,6 +99,18 @@ class ModelRecord(BaseModel):
     open_training_data: bool
     citations: list[str] = Field(min_length=1)
     checked: date
+    evidence: Evidence = "primary"
+    # Where sources disagree: what each says and which one the record follows.
+    note: str | None = None
+    family: str | None = None  # groups related models, e.g. "Qwen3"
+    base_model: str | None = None  # id of the record this one derives from
+    # Attention shape, from the config or paper (see ATTENTION_FIELDS).
+    layers: int | None = Field(default=None, gt=0)
+    kv_heads: int | None = Field(default=None, gt=0)  # key/value heads (GQA/MQA/MHA)
+    head_dim: int | None = Field(default=None, gt=0)
+    kv_layers: int | None = Field(default=None, gt=0)  # layers keeping a full KV cache, if fewer
+    kv_latent_dim: int | None = Field(default=None, gt=0)  # MLA: cached values per token per layer
+    tags: list[Tag] = Field(default_factory=list)
     unknown: dict[str, str] = Field(default_factory=dict)
 
     _words = field_validator("commercial_use", mode="before")(_yaml_bool_to_word)
@@ -207,6 +232,7 @@ def load(
 
     bib_keys = _bib_keys(bib_file) if bib_file else None
     seen: dict[str, int] = {}
+    all_ids = {rec.id for rec, _, _ in models}
     for rec, lines, line in models:
         def bad(field: str, message: str) -> None:
             where = lines.get(field, line)
@@ -226,7 +252,7 @@ def load(
             if getattr(rec, field) is None and not rec.unknown.get(field, "").strip():
                 bad(field, f"is null: say why under 'unknown: {{{field}: <reason>}}' (never guess)")
         for field in rec.unknown:
-            if field not in NULLABLE_WITH_REASON:
+            if field not in NULLABLE_WITH_REASON + ATTENTION_FIELDS:
                 problems.append(Problem(models_file, lines.get(f"unknown.{field}", line),
                                         f"record '{rec.id}' field 'unknown': '{field}' cannot be unknown"))
             elif getattr(rec, field) is not None:
@@ -234,6 +260,12 @@ def load(
                                         f"record '{rec.id}' field 'unknown': '{field}' has a value, drop its reason"))
         if (rec.commercial_use == "conditional") != bool(rec.commercial_condition):
             bad("commercial_condition", "give the condition exactly when commercial_use is 'conditional'")
+        if rec.base_model is not None and rec.base_model not in all_ids:
+            bad("base_model", f"'{rec.base_model}' is not the id of a record")
+        if rec.evidence == "secondary" and len(rec.citations) < 2:
+            bad("evidence", "secondary evidence needs two independent sources in citations")
+        if rec.kv_layers is not None and rec.layers is not None and rec.kv_layers > rec.layers:
+            bad("kv_layers", "cannot exceed layers")
         if rec.active_parameters_b is not None and rec.parameters_b is not None \
                 and rec.active_parameters_b >= rec.parameters_b:
             bad("active_parameters_b", "must be smaller than parameters_b (it is a mixture-of-experts share)")
@@ -265,7 +297,9 @@ CSV_FIELDS = [
     "id", "name", "organisation", "released", "modality", "parameters_b",
     "active_parameters_b", "training_tokens_t", "context_length", "architecture",
     "licence", "commercial_use", "commercial_condition", "open_weights",
-    "open_training_code", "open_training_data", "citations", "checked", "unknown",
+    "open_training_code", "open_training_data", "citations", "checked", "evidence",
+    "note", "family", "base_model", "layers", "kv_heads", "head_dim", "kv_layers",
+    "kv_latent_dim", "tags", "unknown",
 ]
 
 
@@ -286,6 +320,7 @@ def to_csv(data: ModelData) -> str:
     for m in data.models:
         row = m.model_dump(mode="json")
         row["citations"] = ";".join(m.citations)
+        row["tags"] = ";".join(m.tags)
         row["unknown"] = "; ".join(f"{k}: {v}" for k, v in m.unknown.items())
         writer.writerow(row)
     return out.getvalue()
