@@ -47,7 +47,7 @@ html: book/conf.py ## Build the HTML book (incremental) and print where it is
 	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html"
 
 test: book/conf.py $(VENV)/.installed-test ## Lint, build strictly from a clean folder, run all tests
-	$(BIN)/python -m bookkit.lint
+	$(BIN)/python -m bookkit.checks.lint
 	rm -rf $(HTML) $(DOCTREES)
 	$(SPHINX) -b html $(STRICT) -q -d $(DOCTREES) book $(HTML)
 	$(BIN)/python -m pytest
@@ -57,15 +57,15 @@ serve: book/conf.py ## Live preview at http://127.0.0.1:8000, rebuilt on every s
 	  --watch scripts/bookkit book $(HTML)
 
 linkcheck: book/conf.py ## Check external links (needs network) and print broken ones by file:line
-	$(BIN)/python -m bookkit.linkreport --require-network
+	$(BIN)/python -m bookkit.checks.linkreport --require-network
 	-$(SPHINX) -b linkcheck -q -d $(BUILD)/linkcheck-doctrees book $(BUILD)/linkcheck
-	$(BIN)/python -m bookkit.linkreport $(BUILD)/linkcheck/output.json
+	$(BIN)/python -m bookkit.checks.linkreport $(BUILD)/linkcheck/output.json
 
 lint: $(VENV)/.installed ## Fast checks that need no build (citations, pages, figures, data)
-	$(BIN)/python -m bookkit.lint
+	$(BIN)/python -m bookkit.checks.lint
 
 format: $(VENV)/.installed ## Rewrite book/references.bib in its canonical form
-	$(BIN)/python -m bookkit.bibcheck --format
+	$(BIN)/python -m bookkit.checks.bib --format
 
 bench: book/conf.py $(VENV)/.installed-test ## Measure build times, page weight and Lighthouse scores
 	scripts/benchmark.sh

@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 if [ ! -x node_modules/.bin/lighthouse ]; then
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
-exec .venv/bin/python -m bookkit.bench "$@"
+exec .venv/bin/python -m bookkit.tools.bench "$@"

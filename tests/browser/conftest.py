@@ -3,7 +3,7 @@
 * The site (_build/html, built by ``make test`` just before pytest) is served
   on 127.0.0.1, on a free port, by a thread, gzip on, under the path of the
   site's base URL (``/open-models/``), with 404.html for missing pages: as
-  GitHub Pages serves it (bookkit.sitesrv).
+  GitHub Pages serves it (bookkit.tools.sitesrv).
 * The browser is /usr/bin/chromium (``apt-get install chromium``); Playwright
   never downloads one. Every request to a host other than 127.0.0.1 is
   recorded and aborted, unless a test installs a stub for it (the
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bookkit.sitesrv import serve, site_prefix
+from bookkit.tools.sitesrv import serve, site_prefix
 from browserkit import BOOK, CHROMIUM, CHROMIUM_ARGS, DESKTOP, HTML, ROOT, Visit, open_visit
 
 # --- server and browser --------------------------------------------------------

@@ -438,7 +438,7 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
         return
     rules = [
         "/* Font Awesome Free 6 icons (fonts: SIL OFL 1.1, icons: CC BY 4.0,\n"
-        "   https://fontawesome.com/license/free), subset by bookkit.sphinx_slim_theme\n"
+        "   https://fontawesome.com/license/free), subset by bookkit.extensions.slim_theme\n"
         "   to the icons this book uses. Overrides the theme's full-font @font-face. */"
     ]
     for style, codes in wanted.items():
@@ -510,7 +510,7 @@ def write_sitemap_and_robots(app: Sphinx, exception) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    app.setup_extension("bookkit.sphinx_book")  # registers the static folder
+    app.setup_extension("bookkit.extensions.book")  # registers the static folder
     app.connect("config-inited", configure, priority=450)
     app.connect("builder-inited", builder_inited)
     # After everything else has added its assets for the page.

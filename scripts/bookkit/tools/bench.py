@@ -15,12 +15,12 @@ Measured:
   extension; warnings allowed). Builds go to _build/bench/, never to the
   shared _build/html.
 * pages: the built site served with gzip on 127.0.0.1 under its base-URL
-  path (bookkit.sitesrv); Lighthouse 12 (node_modules, Node 20) with
+  path (bookkit.tools.sitesrv); Lighthouse 12 (node_modules, Node 20) with
   CHROME_PATH=/usr/bin/chromium, mobile and desktop presets, home page and
   Models chapter, median performance of ``--runs``; transferred KiB in all
   and without images, from Lighthouse's network records.
 * stock: the same pages built with the stock theme (this book's
-  bookkit.sphinx_slim_theme and bookkit.sphinx_comments_lazy left out), for
+  bookkit.extensions.slim_theme and bookkit.extensions.comments left out), for
   before/after.
 * HTML: the Nu HTML checker (node_modules/vnu-jar, Java) on every page.
 """
@@ -40,9 +40,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bookkit.sitesrv import serve, site_prefix
+from bookkit.tools.sitesrv import serve, site_prefix
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BOOK = ROOT / "book"
 BENCH = ROOT / "_build" / "bench"
 OUT = ROOT / "benchmarks"
@@ -56,7 +56,7 @@ CHROME_FLAGS = (
 )
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-OUR_EXTENSIONS = ("bookkit.sphinx_slim_theme", "bookkit.sphinx_comments_lazy")
+OUR_EXTENSIONS = ("bookkit.extensions.slim_theme", "bookkit.extensions.comments")
 
 TARGETS = {
     "mobile performance": ">= 95",
@@ -158,7 +158,7 @@ STACK_IMPORTS = {
         "sphinx_book_theme, sphinxcontrib.bibtex, sphinx_design, sphinx_external_toc, "
         "sphinx_thebe, sphinx_togglebutton, sphinx_copybutton, sphinx_comments, "
         "sphinx_jupyterbook_latex, sphinx_multitoc_numbering, sphinx_last_updated_by_git, "
-        "notfound.extension, bookkit.sphinx_modeldata, bookkit.sphinx_slim_theme"
+        "notfound.extension, bookkit.extensions.model_directives, bookkit.extensions.slim_theme"
     ),
 }
 

@@ -12,7 +12,7 @@ book/data/*.yaml and book/_config.yml:
 * no remote images (pages only): images are stored in the book.
 
 Whether the URLs answer is checked online by ``make linkcheck``.
-Run alone: ``python -m bookkit.urlcheck``.
+Run alone: ``python -m bookkit.checks.urls``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from bookkit.source import ROOT, book_pages, load_allowlist, problem, scan, strip_code_spans, report
+from bookkit.checks.source import ROOT, book_pages, load_allowlist, problem, scan, strip_code_spans, report
 
 URL_RE = re.compile(r"""https?://[^\s<>"'`{}|\\^]+""")
 TRAILING = ".,;:!?*_'\""

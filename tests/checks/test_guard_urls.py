@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bookkit import urlcheck
+from bookkit.checks import urls as urlcheck
 from guardutil import append, good_book, line_of, only
 
 MODELS = "book/models.md"

@@ -12,7 +12,7 @@ Rules, each reported as ``book/page.md:LINE: message``:
   with a reason (remote images are urlcheck's business);
 * no raw ``<script>`` and no inline event handlers (``onclick=`` ...).
 
-Run alone: ``python -m bookkit.pagecheck`` (or ``book-check-pages``).
+Run alone: ``python -m bookkit.checks.pages`` (or ``book-check-pages``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 import sys
 from pathlib import Path
 
-from bookkit.source import (
+from bookkit.checks.source import (
     report,
     HEADING_RE, LABEL_RE, ROOT, Page, book_pages, load_allowlist, page_path,
     problem, rel, scan, strip_code_spans, toc_files,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bookkit import bibcheck
+from bookkit.checks import bib as bibcheck
 from guardutil import append, edit, good_book, line_of, only
 
 BIB = "book/references.bib"

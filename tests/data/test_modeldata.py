@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bookkit import modeldata
+from bookkit.data import models as modeldata
 from bookpaths import copy_book, sphinx_build
 
 GOOD = {
@@ -147,7 +147,7 @@ def test_changed_value_reaches_the_rendered_table(tmp_path):
 
 
 def onetruth_problems(tmp_path: Path, chapter: str) -> list[str]:
-    from bookkit import onetruth
+    from bookkit.checks import onetruth
 
     (tmp_path / "book" / "data").mkdir(parents=True)
     models = tmp_path / "book" / "data" / "models.yaml"
@@ -180,7 +180,7 @@ def test_names_roles_and_code_are_not_typed_facts(tmp_path, line):
 
 
 def test_real_book_types_no_model_fact():
-    from bookkit import onetruth
+    from bookkit.checks import onetruth
 
     assert onetruth.check() == []
 

@@ -4,7 +4,7 @@ book/data/models.yaml holds one record per model; book/data/licences.yaml the
 licences they use. Every table, figure and fact box about models is generated
 from these files (see sphinx_modeldata.py), so a number is typed once.
 
-Run ``python -m bookkit.modeldata`` (or ``book-check-data``) to validate the
+Run ``python -m bookkit.data.models`` (or ``book-check-data``) to validate the
 data alone; problems are printed as ``file:line: record 'id' field 'f': ...``.
 """
 
@@ -23,7 +23,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DATA_DIR = ROOT / "book" / "data"
 MODELS_FILE = DATA_DIR / "models.yaml"
 LICENCES_FILE = DATA_DIR / "licences.yaml"

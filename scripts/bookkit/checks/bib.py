@@ -11,10 +11,10 @@ this module adds the book's rules on top:
   date); and a doi, eprint (arXiv) or url; DOIs and arXiv ids are well-formed;
 * keys follow ``<surname-or-org><year><title word(s)>`` in lowercase;
 * the file is in canonical form (``make format`` rewrites it so);
-* its URLs pass the URL hygiene rules (bookkit.urlcheck).
+* its URLs pass the URL hygiene rules (bookkit.checks.urls).
 
-Run alone: ``python -m bookkit.bibcheck`` (or ``book-check-bib``);
-``python -m bookkit.bibcheck --format`` rewrites the file canonically.
+Run alone: ``python -m bookkit.checks.bib`` (or ``book-check-bib``);
+``python -m bookkit.checks.bib --format`` rewrites the file canonically.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import yaml
 from pybtex.database import BibliographyData
 from pybtex.database.input.bibtex import Parser
 
-from bookkit.source import ROOT, ROLE_RE, book_pages, problem, rel, scan, strip_code_spans, report
+from bookkit.checks.source import ROOT, ROLE_RE, book_pages, problem, rel, scan, strip_code_spans, report
 
 KEY_RE = re.compile(r"^[a-z]+[0-9]{4}[a-z0-9]+$")
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -234,7 +234,7 @@ def check(root: Path = ROOT) -> list[str]:
                            "not in canonical form (sorted by key, fields in a fixed order, "
                            "two-space indent): run `make format`"))
     # URL hygiene of the entries' URLs (https only, no tracking, DOIs as DOIs...).
-    from bookkit import urlcheck
+    from bookkit.checks import urls as urlcheck
     out += urlcheck.check_file(root, path)
     return out
 

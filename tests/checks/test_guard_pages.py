@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bookkit import lint, pagecheck
+from bookkit.checks import lint
+from bookkit.checks import pages as pagecheck
 from guardutil import append, edit, good_book, line_of, only
 
 MODELS = "book/models.md"

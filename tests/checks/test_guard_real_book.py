@@ -8,7 +8,10 @@ import time
 
 import pytest
 
-from bookkit import bibcheck, linkcheck_internal, pagecheck, urlcheck
+from bookkit.checks import bib as bibcheck
+from bookkit.checks import links_internal as linkcheck_internal
+from bookkit.checks import pages as pagecheck
+from bookkit.checks import urls as urlcheck
 from guardutil import HERE
 
 ROOT = HERE.parents[1]
@@ -23,7 +26,7 @@ def test_real_book_passes(check):
 
 def test_make_lint_is_fast():
     start = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "bookkit.lint"], capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run([sys.executable, "-m", "bookkit.checks.lint"], capture_output=True, text=True, cwd=ROOT)
     took = time.perf_counter() - start
     assert "Traceback" not in res.stderr, res.stderr
     assert took < 5, f"make lint took {took:.1f} s"

@@ -1,9 +1,9 @@
 """`make linkcheck` helper: a network probe, and a readable report.
 
-``python -m bookkit.linkreport --require-network``
+``python -m bookkit.checks.linkreport --require-network``
     exits 2 with a clear message when the internet cannot be reached, so
     `make linkcheck` stops instead of reporting every link as broken.
-``python -m bookkit.linkreport _build/linkcheck/output.json``
+``python -m bookkit.checks.linkreport _build/linkcheck/output.json``
     prints Sphinx linkcheck's results by file and line: broken links (exit
     status 1), then timeouts and redirects for information.
 

@@ -4,7 +4,7 @@ A line of prose that names a model (by its record name, or its family name
 without the size, e.g. "Llama 2" for "Llama 2 70B") and also types that
 record's parameter count, training tokens, context length or release date is
 reported, with the ``{fact}`` role to use instead, so the number follows
-book/data/models.yaml. Run alone: ``python -m bookkit.onetruth``.
+book/data/models.yaml. Run alone: ``python -m bookkit.checks.onetruth``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 import sys
 from pathlib import Path
 
-from bookkit import modeldata
-from bookkit.source import ROOT, ROLE_RE, problem, report, scan, strip_code_spans
+from bookkit.data import models as modeldata
+from bookkit.checks.source import ROOT, ROLE_RE, problem, report, scan, strip_code_spans
 
 SIZE_RE = re.compile(r"\s+\d+(?:\.\d+)?[BbMmTt](?:-[A-Za-z0-9.]+)?$")
 MIN_FAMILY = 5  # shorter family names ("Phi", "OPT") match too much prose

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bookkit import linkcheck_internal
+from bookkit.checks import links_internal as linkcheck_internal
 from guardutil import FIXTURES, append, good_book, line_of, only
 
 HTML = "_build/html"

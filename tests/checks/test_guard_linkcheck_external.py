@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
-from bookkit import linkreport
+from bookkit.checks import linkreport
 from guardutil import HERE
 
 ROOT = HERE.parents[1]

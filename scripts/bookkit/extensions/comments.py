@@ -3,7 +3,7 @@
 Comments on a page are GitHub issues of the book's repository, shown by
 utterances (https://utteranc.es). The settings live in book/_config.yml under
 ``html.comments.utterances`` (``issue-term``, ``label``, optional ``theme``);
-the repository is derived from ``repository.url`` by bookkit.sphinx_book.
+the repository is derived from ``repository.url`` by bookkit.extensions.book.
 
 Why not the stock sphinx-comments script
 ----------------------------------------
@@ -20,7 +20,7 @@ provides ``comments_config``) injects an inline script into every page that
 * carries a ``kind`` attribute that is invalid HTML.
 
 So this extension reads ``comments_config["utterances"]`` at ``config-inited``
-priority 450 -- after bookkit.sphinx_book (400) has filled in ``repo`` and
+priority 450 -- after bookkit.extensions.book (400) has filled in ``repo`` and
 before sphinx-comments (500) reads it -- keeps the settings for itself and
 removes ``utterances`` from ``comments_config``. sphinx-comments then injects
 nothing (it still handles hypothesis/dokieli if they are ever enabled).
@@ -86,7 +86,7 @@ def take_utterances(app: Sphinx, config: Config) -> None:
     if not settings.get("repo"):
         raise ConfigError(
             "html.comments.utterances needs a repository: set repository.url in "
-            "book/_config.yml (bookkit.sphinx_book derives the repo from it)"
+            "book/_config.yml (bookkit.extensions.book derives the repo from it)"
         )
     config.bookkit_utterances = settings
 
@@ -135,9 +135,9 @@ def add_comments(app: Sphinx, pagename: str, templatename: str, context: dict, d
 
 
 def setup(app: Sphinx) -> dict:
-    app.setup_extension("bookkit.sphinx_book")  # registers the static folder
+    app.setup_extension("bookkit.extensions.book")  # registers the static folder
     app.add_config_value("bookkit_utterances", {}, "html")
-    # After bookkit.sphinx_book (400) derived the repo, before sphinx-comments (500).
+    # After bookkit.extensions.book (400) derived the repo, before sphinx-comments (500).
     app.connect("config-inited", take_utterances, priority=450)
     app.connect("builder-inited", add_static)
     app.connect("html-page-context", add_comments)

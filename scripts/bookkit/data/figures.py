@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from .modeldata import ModelData, ModelRecord
+from .models import ModelData, ModelRecord
 
 # Okabe-Ito colours: distinguishable with colour-vision deficiencies.
 LICENCE_GROUPS = {

@@ -2,7 +2,7 @@
 
 Each check is a function ``check(root) -> list[str]`` returning problems as
 ``path:line: message``. To add one, append it to CHECKS.
-Run: ``python -m bookkit.lint``; exit status 1 if anything is wrong.
+Run: ``python -m bookkit.checks.lint``; exit status 1 if anything is wrong.
 """
 
 from __future__ import annotations
@@ -11,8 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from bookkit import bibcheck, modeldata, onetruth, pagecheck, urlcheck
-from bookkit.source import ROOT
+from bookkit.checks import bib as bibcheck
+from bookkit.data import models as modeldata
+from bookkit.checks import onetruth
+from bookkit.checks import pages as pagecheck
+from bookkit.checks import urls as urlcheck
+from bookkit.checks.source import ROOT
 
 CHECKS = [
     bibcheck.check,    # references.bib: parse, keys, fields, duplicates, citations, canonical form

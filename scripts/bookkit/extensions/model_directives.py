@@ -33,8 +33,8 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import modeldata
-from .modeldata import ModelData, ModelRecord
+from bookkit.data import models as modeldata
+from bookkit.data.models import ModelData, ModelRecord
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -211,13 +211,13 @@ def load_and_generate(app: Sphinx) -> None:
     except modeldata.DataError as err:
         raise ExtensionError("the model data does not validate:\n" + str(err)) from None
     digest = hashlib.sha256()
-    for path in (models_file, licences_file, HERE / "modelfigures.py", Path(__file__)):
+    for path in (models_file, licences_file, HERE.parent / "data" / "figures.py", Path(__file__)):
         digest.update(path.read_bytes())
     out = artefact_dir(app)
     stamp = out / "stamp"
     if stamp.is_file() and stamp.read_text() == digest.hexdigest():
         return  # nothing changed since the last build
-    from .modelfigures import FIGURES
+    from bookkit.data.figures import FIGURES
 
     out.mkdir(parents=True, exist_ok=True)
     for name, spec in FIGURES.items():
@@ -307,7 +307,7 @@ class ModelFigure(ModelDataDirective):
     option_spec = {"width": directives.unchanged, "name": directives.unchanged}
 
     def run(self):
-        from .modelfigures import FIGURES
+        from bookkit.data.figures import FIGURES
 
         preset = self.arguments[0]
         if preset not in FIGURES:
@@ -351,7 +351,7 @@ def fact_role(name, rawtext, text, lineno, inliner, options=None, content=None):
 
 
 def setup(app: Sphinx) -> dict:
-    app.setup_extension("bookkit.sphinx_book")  # registers the static folder
+    app.setup_extension("bookkit.extensions.book")  # registers the static folder
     app.add_css_file("bookkit/model-data.css")
     app.add_config_value("modeldata_models", "data/models.yaml", "env")
     app.add_config_value("modeldata_licences", "data/licences.yaml", "env")

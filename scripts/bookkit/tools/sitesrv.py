@@ -1,7 +1,7 @@
 """Serve a built book on 127.0.0.1, optionally gzip-compressed, in a thread.
 
 Used by the browser tests (tests/browser/conftest.py) and by the benchmark
-(scripts/benchmark.sh -> bookkit.bench). Real static hosts (GitHub Pages,
+(scripts/benchmark.sh -> bookkit.tools.bench). Real static hosts (GitHub Pages,
 Netlify, nginx) compress text; Python's ``http.server`` does not, so page
 weight and Lighthouse scores measured through it would be wrong. With
 ``gzip=True`` text responses are compressed on the fly (level 6, what
@@ -12,7 +12,7 @@ GitHub Pages serves a project site, and missing files get the book's
 ``404.html`` with status 404, as GitHub Pages does: so the not-found page,
 whose links are absolute under that path, is tested as readers will see it.
 
-    python -m bookkit.sitesrv _build/html --port 8000 --gzip
+    python -m bookkit.tools.sitesrv _build/html --port 8000 --gzip
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def serve(
         server.server_close()
 
 
-def site_prefix(config: Path | str = Path(__file__).resolve().parents[2] / "book" / "_config.yml") -> str:
+def site_prefix(config: Path | str = Path(__file__).resolve().parents[3] / "book" / "_config.yml") -> str:
     """The URL path of html.baseurl in book/_config.yml (``/`` if none)."""
     import yaml
     from urllib.parse import urlparse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookkit.source import scan, strip_code_spans
+from bookkit.checks.source import scan, strip_code_spans
 
 DOC = """\
 # Title

@@ -10,11 +10,11 @@ what lychee does not do:
 * every built ``<figure>`` (authored or generated) has an id, a caption and
   alt text on its images;
 * every chapter of _toc.yml was built and carries the comments container
-  (``div.book-comments``, added by bookkit.sphinx_comments_lazy);
+  (``div.book-comments``, added by bookkit.extensions.comments);
 * each problem is mapped back to the source page and, where the link is
   written there, to its line.
 
-Run alone after a build: ``python -m bookkit.linkcheck_internal [_build/html]``.
+Run alone after a build: ``python -m bookkit.checks.links_internal [_build/html]``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from bookkit.source import ROOT, problem, rel, toc_files, report
+from bookkit.checks.source import ROOT, problem, rel, toc_files, report
 
 COMMENTS_SELECTOR = ("div", "book-comments")
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}  # assets, not pages
@@ -221,7 +221,7 @@ def check(html_dir: Path, root: Path = ROOT) -> list[str]:
             out.append(problem(root, page, None,
                                f"chapter '{name}' has no comments container "
                                f"(<div class=\"book-comments\">) in its footer: the comments "
-                               "extension (bookkit.sphinx_comments_lazy) must add it to every chapter"))
+                               "extension (bookkit.extensions.comments) must add it to every chapter"))
     built = {p.resolve().relative_to(html_dir.resolve()).with_suffix("").as_posix() for p in pages}
     for name, line in toc.items():
         if Path(name).with_suffix("").as_posix() not in built:
