@@ -2,7 +2,7 @@
 # `make bench`: build times (vs. bare Sphinx + myst-parser), page weight and
 # Lighthouse scores (this book's theme and the stock one), Nu HTML checker.
 # Results: benchmarks/results.json and benchmarks/results.md.
-# Options go to scripts/bookkit/bench.py, e.g. `scripts/benchmark.sh --runs 1`.
+# Options go to scripts/bookkit/tools/bench.py, e.g. `scripts/benchmark.sh --runs 1`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x node_modules/.bin/lighthouse ]; then
