@@ -188,3 +188,12 @@ def test_real_book_types_no_model_fact():
 def test_missing_data_file_is_a_problem_not_a_crash(tmp_path):
     problems = modeldata.check(tmp_path)
     assert problems and problems[0].endswith("licences.yaml:1: file is missing")
+
+
+def test_every_modality_has_a_group_and_a_colour_in_the_release_chart():
+    from typing import get_args
+
+    from bookkit.data.figures import MODALITY_COLOURS, MODALITY_GROUPS
+
+    missing = [m for m in get_args(modeldata.Modality) if MODALITY_GROUPS.get(m) not in MODALITY_COLOURS]
+    assert not missing, f"modalities without a chart group and colour in bookkit/data/figures.py: {missing}"

@@ -20,10 +20,18 @@ LICENCE_GROUPS = {
     "conditional": ("Open weights, conditions apply", "#E69F00", "s"),
     "noncommercial": ("Open weights, non-commercial", "#CC79A7", "^"),
 }
+# The chart groups the modalities as the Models part groups its pages, one
+# Okabe-Ito (colour-blind safe) colour per group.
+MODALITY_GROUPS = {
+    "text": "language and code", "code": "language and code",
+    "vision-language": "vision-language and omni", "multimodal": "vision-language and omni",
+    "image": "image and video", "video": "image and video",
+    "speech": "speech and audio", "audio": "speech and audio",
+    "retrieval": "retrieval", "document": "documents", "robotics": "robotics",
+}
 MODALITY_COLOURS = {
-    "text": "#0072B2", "code": "#56B4E9", "vision-language": "#009E73",
-    "multimodal": "#F0E442", "image": "#E69F00", "speech": "#D55E00",
-    "audio": "#CC79A7", "video": "#999999",
+    "language and code": "#0072B2", "vision-language and omni": "#009E73", "image and video": "#E69F00",
+    "speech and audio": "#D55E00", "retrieval": "#56B4E9", "documents": "#CC79A7", "robotics": "#000000",
 }
 
 
@@ -90,7 +98,7 @@ def releases_over_time(data: ModelData):
     labels = [f"{y} H{h}" for y, h in halves]
     counts = {mod: Counter() for mod in MODALITY_COLOURS}
     for m in models:
-        counts[m.modality][(m.released.year, 1 if m.released.month <= 6 else 2)] += 1
+        counts[MODALITY_GROUPS[m.modality]][(m.released.year, 1 if m.released.month <= 6 else 2)] += 1
     fig, ax = _axes()
     bottom = [0] * len(halves)
     for modality, colour in MODALITY_COLOURS.items():
