@@ -1,0 +1,112 @@
+"""Sphinx extension: fine-tuning memory tables computed from the model data.
+
+Directive (MyST syntax shown)::
+
+    ```{finetune-memory} llama-3.1-8b qwen3-30b-a3b llama-3.3-70b
+    :name: table-adapting-memory
+    :adapter-share: 0.01
+    ```
+
+One row per model id (in the order given), with the memory to fine-tune it by
+full fine-tuning, LoRA and QLoRA, in GB, before activations. The parameter
+counts come from book/data/models.yaml; the arithmetic, with its sources, is
+in bookkit.data.finetune. The table is built from docutils nodes with every
+cell as plain text, so nothing in it is parsed as markup. ``:name:`` is the
+label (default ``table-finetune-memory``); ``:adapter-share:`` the size of the
+LoRA adapters as a share of the model's parameters (default 0.01).
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from bookkit.data import finetune as ft
+from bookkit.extensions.model_directives import _data_files, count_short
+
+HEAD = ["Model", "Parameters", "Full fine-tuning", "LoRA (16-bit base)", "QLoRA (4-bit base)"]
+
+
+def rows(data, ids: list[str], share: float) -> list[list[str]]:
+    """The table's body as text: one row per model id. Raises ValueError for a bad id."""
+    by_id = data.by_id()
+    out = []
+    for ident in ids:
+        rec = by_id.get(ident)
+        if rec is None:
+            raise ValueError(f"no record with id '{ident}' in the model data")
+        if rec.parameters_b is None:
+            raise ValueError(f"'{ident}' has no parameter count ({rec.unknown.get('parameters_b', 'null')})")
+        params = rec.parameters_b * 1e9
+        size = count_short(rec.parameters_b)
+        if rec.active_parameters_b:
+            size += f" ({count_short(rec.active_parameters_b)} active)"
+        out.append([rec.name, size] + [f"{ft.gb(ft.estimate(params, m, share).total)} GB" for m in ft.METHODS])
+    return out
+
+
+def caption(share: float) -> str:
+    return (f"Memory to fine-tune, in GB (10^9 bytes), before activations: full fine-tuning with "
+            f"mixed-precision Adam at {ft.FULL_BYTES_PER_PARAM:g} bytes per parameter; LoRA and QLoRA with "
+            f"the base frozen in 16 bits or in 4-bit NF4 ({ft.NF4_DQ_BITS:.3f} bits per parameter) and "
+            f"adapters holding {share:.1%} of the parameters, trained at {ft.FULL_BYTES_PER_PARAM:g} bytes each.")
+
+
+def _row(cells: list[str]) -> nodes.row:
+    row = nodes.row()
+    for text in cells:
+        entry = nodes.entry()
+        entry += nodes.paragraph(text=text)
+        row += entry
+    return row
+
+
+def build_table(head: list[str], body: list[list[str]], title: str) -> nodes.table:
+    table = nodes.table(classes=["model-table", "finetune-table"])
+    table += nodes.title(text=title)
+    group = nodes.tgroup(cols=len(head))
+    table += group
+    for _ in head:
+        group += nodes.colspec(colwidth=1)
+    thead = nodes.thead()
+    thead += _row(head)
+    group += thead
+    tbody = nodes.tbody()
+    for cells in body:
+        tbody += _row(cells)
+    group += tbody
+    return table
+
+
+def _share(value: str) -> float:
+    share = float(value)
+    if not 0 < share < 1:
+        raise ValueError("adapter-share must be between 0 and 1")
+    return share
+
+
+class FinetuneMemory(SphinxDirective):
+    required_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {"name": directives.unchanged, "adapter-share": _share}
+
+    def run(self):
+        for path in _data_files(self.env.app)[:2]:
+            self.env.note_dependency(str(path))
+        share = self.options.get("adapter-share", ft.DEFAULT_ADAPTER_SHARE)
+        try:
+            body = rows(self.env.app.modeldata, self.arguments[0].split(), share)
+        except ValueError as err:
+            raise self.error(f"{self.name}: {err}") from None
+        table = build_table(HEAD, body, caption(share))
+        self.options.setdefault("name", "table-finetune-memory")
+        self.add_name(table)
+        return [table]
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("bookkit.extensions.model_directives")  # loads the data, adds the table CSS
+    app.add_directive("finetune-memory", FinetuneMemory)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
