@@ -114,3 +114,9 @@ def test_table_rows_from_records():
         tables.rows(data, ["nope"], 0.01)
     with pytest.raises(ValueError, match="Not disclosed"):
         tables.rows(data, ["mystery"], 0.01)
+
+
+def test_training_flops():
+    # 6 * 8e9 parameters * 1e8 tokens = 4.8e18 operations; at 1e15 per second, 4,800 s = 80 minutes.
+    assert ft.training_flops(8 * B, 1e8) == pytest.approx(4.8e18)
+    assert ft.training_flops(8 * B, 1e8) / 1e15 / 60 == pytest.approx(80)

@@ -22,6 +22,8 @@ when the attention scores are never stored (as with FlashAttention); 2sbh per
 layer when only each layer's input is kept and the rest is recomputed
 (gradient checkpointing).
 
+Compute: ``training_flops`` is the usual 6ND estimate (Hoffmann et al. 2022).
+
 All sizes are in bytes; ``GB`` is 10**9 bytes. Nothing here reads files: the
 Sphinx directive (bookkit.extensions.finetune_tables) passes in the records.
 """
@@ -100,6 +102,11 @@ def activation_bytes(seq: int, batch: int, hidden: int, layers: int, heads: int,
     else:
         raise ValueError(f"unknown mode '{mode}'")
     return per_layer * layers
+
+
+def training_flops(params: float, tokens: float) -> float:
+    """About 6 * N * D floating-point operations to train N parameters on D tokens (Hoffmann et al. 2022)."""
+    return 6 * params * tokens
 
 
 def gb(n_bytes: float) -> str:

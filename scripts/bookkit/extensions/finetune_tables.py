@@ -26,7 +26,7 @@ from sphinx.util.docutils import SphinxDirective
 from bookkit.data import finetune as ft
 from bookkit.extensions.model_directives import _data_files, count_short
 
-HEAD = ["Model", "Parameters", "Full fine-tuning", "LoRA (16-bit base)", "QLoRA (4-bit base)"]
+HEAD = ["Model", "Parameters", "Full fine-tuning", "LoRA", "QLoRA"]
 
 
 def rows(data, ids: list[str], share: float) -> list[list[str]]:
@@ -48,10 +48,9 @@ def rows(data, ids: list[str], share: float) -> list[list[str]]:
 
 
 def caption(share: float) -> str:
-    return (f"Memory to fine-tune, in GB (10^9 bytes), before activations: full fine-tuning with "
-            f"mixed-precision Adam at {ft.FULL_BYTES_PER_PARAM:g} bytes per parameter; LoRA and QLoRA with "
-            f"the base frozen in 16 bits or in 4-bit NF4 ({ft.NF4_DQ_BITS:.3f} bits per parameter) and "
-            f"adapters holding {share:.1%} of the parameters, trained at {ft.FULL_BYTES_PER_PARAM:g} bytes each.")
+    return (f"Memory to fine-tune, in GB (10\u2079 bytes), before activations: full fine-tuning at "
+            f"{ft.FULL_BYTES_PER_PARAM:g} bytes per parameter; LoRA with a 16-bit base and QLoRA with a 4-bit "
+            f"NF4 base, both with adapters of {share:.1%} of the parameters.")
 
 
 def _row(cells: list[str]) -> nodes.row:
@@ -64,7 +63,7 @@ def _row(cells: list[str]) -> nodes.row:
 
 
 def build_table(head: list[str], body: list[list[str]], title: str) -> nodes.table:
-    table = nodes.table(classes=["model-table", "finetune-table"])
+    table = nodes.table(classes=["finetune-table"])
     table += nodes.title(text=title)
     group = nodes.tgroup(cols=len(head))
     table += group
