@@ -57,30 +57,33 @@ def _params(m: ModelRecord) -> str:
 def candidates(data: ModelData) -> list[ModelRecord]:
     """Open-weight language models since FROM_YEAR with a known size and attention shape.
 
-    Guard (classifier) models are left out; of several records of one family
-    and size (instruct and thinking variants, updates), only the newest stays.
+    Guard (classifier) models are left out; of several records of one
+    organisation and size (instruct, thinking and coder variants, updates),
+    only the newest stays.
     """
     keep: dict[tuple, ModelRecord] = {}
     for m in data.models:
         if not (m.open_weights and m.modality in LANGUAGE and m.released.year >= FROM_YEAR
                 and "guard" not in m.tags and memory.total_bytes(m, 4) is not None):
             continue
-        key = (m.family or m.name, m.parameters_b, m.active_parameters_b, m.modality)
+        key = (m.organisation, m.parameters_b, m.active_parameters_b)
         if key not in keep or (m.released, m.id) > (keep[key].released, keep[key].id):
             keep[key] = m
     return list(keep.values())
 
 
+#: A model is listed in a tier when its 4-bit footprint fits and uses more than this share of it.
+MIN_SHARE = 1 / 3
+
+
 def tier_shortlists(data: ModelData) -> list[tuple[memory.Tier, list[ModelRecord]]]:
-    """For each tier, the newest PER_TIER candidates that fit it at 4 bits but not the tier below."""
+    """For each tier, the newest PER_TIER candidates that fit it at 4 bits and use over MIN_SHARE of it."""
     out = []
-    below = 0.0
     for tier in memory.TIERS:
-        fit = [m for m in candidates(data)
-               if memory.fits(m, 4, tier.memory_gb) and not memory.fits(m, 4, below)]
+        fit = [m for m in candidates(data) if memory.fits(m, 4, tier.memory_gb)
+               and memory.total_bytes(m, 4) > MIN_SHARE * tier.memory_gb * memory.GB]
         fit.sort(key=lambda m: (m.released, m.id), reverse=True)
         out.append((tier, fit[:PER_TIER]))
-        below = tier.memory_gb
     return out
 
 
@@ -154,7 +157,8 @@ class HardwareTiers(PracticeDirective):
         for tier, models in tier_shortlists(data):
             title = f"{tier.label}: {tier.example}"
             if not models:
-                para = nodes.paragraph(text=f"{title}: no model in the data is new at this tier.")
+                para = nodes.paragraph(text=f"{title}: no model in the data fits this tier and uses "
+                                            "more than a third of it.")
                 result.append(para)
                 continue
             rows = []
