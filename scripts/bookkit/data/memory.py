@@ -46,19 +46,19 @@ class Tier:
     key: str
     label: str
     memory_gb: float
-    example: str  # what kind of machine has this much memory for a model
+    example: str  # what kind of machine has this much memory for a model (short)
 
 
 #: The hardware budgets of the choosing chapter, smallest first.
 TIERS = (
-    Tier("8", "8 GB", 8, "a phone or a laptop with 8 GB"),
-    Tier("16", "16 GB", 16, "a 16 GB graphics card or laptop"),
-    Tier("24", "24 GB", 24, "a 24 GB graphics card"),
-    Tier("48", "48 GB", 48, "a 48 GB workstation card, or two 24 GB cards"),
-    Tier("80", "80 GB", 80, "one 80 GB data-centre GPU"),
-    Tier("128", "128 GB unified", 128, "a desktop with 128 GB of unified memory"),
-    Tier("512", "512 GB unified", 512, "a desktop with 512 GB of unified memory"),
-    Tier("640", "8 x 80 GB", 640, "one server with eight 80 GB GPUs"),
+    Tier("8", "8 GB", 8, "phone or laptop"),
+    Tier("16", "16 GB", 16, "GPU or laptop"),
+    Tier("24", "24 GB", 24, "desktop GPU"),
+    Tier("48", "48 GB", 48, "workstation GPU, or two 24 GB GPUs"),
+    Tier("80", "80 GB", 80, "one data-centre GPU"),
+    Tier("128", "128 GB unified", 128, "desktop"),
+    Tier("512", "512 GB unified", 512, "desktop"),
+    Tier("640", "8 × 80 GB", 640, "one 8-GPU server"),
 )
 
 

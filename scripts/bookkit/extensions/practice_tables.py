@@ -50,7 +50,7 @@ def _gb(value: float) -> str:
 
 def _params(m: ModelRecord) -> str:
     if m.active_parameters_b:
-        return f"{count_short(m.parameters_b)} ({count_short(m.active_parameters_b)} active)"
+        return f"{count_short(m.parameters_b)} ({count_short(m.active_parameters_b)})"
     return count_short(m.parameters_b)
 
 
@@ -155,7 +155,7 @@ class HardwareTiers(PracticeDirective):
         ctx = f"{memory.CONTEXT // 1024}K"
         result: list[nodes.Node] = []
         for tier, models in tier_shortlists(data):
-            title = f"{tier.label}: {tier.example}"
+            title = f"{tier.label} ({tier.example}): GB needed"
             if not models:
                 para = nodes.paragraph(text=f"{title}: no model in the data fits this tier and uses "
                                             "more than a third of it.")
@@ -169,7 +169,7 @@ class HardwareTiers(PracticeDirective):
                     mark = "✓" if need <= tier.memory_gb * memory.GB else "✗"
                     cells.append(f"{mark} {_gb(need)}")
                 rows.append(cells)
-            head = ["Model", "Parameters", "4-bit GB", "8-bit GB", "16-bit GB"]
+            head = ["Model", "Parameters (active)", "4-bit", "8-bit", "16-bit"]
             result.append(build_table(title, head, rows, f"table-tier-{tier.key}"))
         big = too_large(data)
         if big:
@@ -194,16 +194,14 @@ class KvCacheTable(PracticeDirective):
         for m in self.records(data, _ids(self.options.get("models", ""))):
             layers = m.kv_layers or m.layers
             if m.kv_latent_dim:
-                shape = f"{layers} layers x {m.kv_latent_dim} latent"
+                shape = f"{layers} × {m.kv_latent_dim} (latent)"
             else:
-                shape = f"2 x {layers} layers x {m.kv_heads} heads x {m.head_dim}"
+                shape = f"2 × {layers} × {m.kv_heads} × {m.head_dim}"
             per_token = memory.kv_bytes_per_token(m)
             rows.append([m.name, shape, f"{per_token / 1024:,.0f}",
                          _gb(memory.kv_cache_bytes(m))])
-        head = ["Model", "Values cached per token", "KiB per token",
-                f"GB at {memory.CONTEXT // 1024}K tokens"]
-        title = (f"KV cache at 16-bit ({memory.KV_BYTES} bytes a value), computed from the attention "
-                 "shape in the model data")
+        head = ["Model", "Values per token", "KiB per token", f"GB at {memory.CONTEXT // 1024}K"]
+        title = f"KV cache at 16-bit, from the attention shape in the model data"
         return [build_table(title, head, rows, "table-kv-cache")]
 
 
@@ -216,19 +214,19 @@ class DecodeBound(PracticeDirective):
         bits = self.options.get("bits", 4)
         models = self.records(data, _ids(self.options.get("models", "")))
         devices = self.hardware()
-        head = ["Device", "GB/s"] + [m.name for m in models]
-        rows = [["GB read per token", ""] + [_gb(memory.bytes_per_decoded_token(m, bits)) for m in models]]
+        head = ["Device (bandwidth)"] + [m.name for m in models]
+        rows = [["GB read per token"] + [_gb(memory.bytes_per_decoded_token(m, bits)) for m in models]]
         for dev in devices:
-            cells = [dev.short, f"{dev.bandwidth_gb_s:,.0f}"]
+            cells = [f"{dev.short} ({dev.bandwidth_gb_s:,.0f} GB/s)"]
             for m in models:
                 if not memory.fits(m, bits, dev.memory_gb):
-                    cells.append("does not fit")
+                    cells.append("too big")
                 else:
                     bound = memory.decode_bound(dev.bandwidth_gb_s, memory.bytes_per_decoded_token(m, bits))
                     cells.append(f"{bound:,.0f}")
             rows.append(cells)
-        title = (f"Upper bound on tokens per second, one sequence, {bits}-bit weights, 16-bit KV cache "
-                 f"at {memory.CONTEXT // 1024}K tokens")
+        title = (f"Upper bound on tokens per second for one sequence ({bits}-bit weights, "
+                 f"{memory.CONTEXT // 1024}K-token context)")
         return [build_table(title, head, rows, self.options.get("name", f"table-decode-bound-{bits}"))]
 
 
@@ -245,7 +243,7 @@ FIGURE_CAPTION = (
 def draw_decode_figure(data: ModelData, devices: list[memory.Device]):
     from bookkit.data.figures import _axes
 
-    fig, ax = _axes(7.0, 4.4)
+    fig, ax = _axes(4.8, 4.6)
     by_id = data.by_id()
     xs = [100 * 1.1 ** i for i in range(0, 46)]  # 100 GB/s to about 7 TB/s
     colours = ["#0072B2", "#009E73", "#E69F00", "#D55E00", "#CC79A7"]
@@ -258,14 +256,14 @@ def draw_decode_figure(data: ModelData, devices: list[memory.Device]):
                 label=f"{m.name} ({count_short(m.active_parameters_b or m.parameters_b)} active)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    top = ax.get_ylim()[1]
+    bottom = ax.get_ylim()[0]
     for dev in devices:
         ax.axvline(dev.bandwidth_gb_s, color="#777777", linewidth=0.8, linestyle="--")
-        ax.text(dev.bandwidth_gb_s * 1.03, top * 0.6, dev.short, rotation=90, va="top", fontsize=8,
+        ax.text(dev.bandwidth_gb_s * 1.04, bottom * 1.3, dev.short, rotation=90, va="bottom", fontsize=9,
                 color="#444444")
     ax.set_xlabel("Memory bandwidth (GB/s, log scale)")
-    ax.set_ylabel("Tokens per second, upper bound (log scale)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, frameon=False, fontsize=8)
+    ax.set_ylabel("Tokens per second, upper bound")
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.18, -0.14), ncols=1, frameon=False, fontsize=9)
     return fig
 
 
@@ -316,6 +314,7 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("bookkit.extensions.model_directives")
     # After model_directives has loaded and validated the model data (priority 500).
     app.connect("builder-inited", load_and_draw, priority=600)
+    app.add_css_file("bookkit/practice-tables.css")
     app.add_directive("hardware-tiers", HardwareTiers)
     app.add_directive("kv-cache-table", KvCacheTable)
     app.add_directive("decode-bound", DecodeBound)
