@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import sys
@@ -303,9 +304,15 @@ def _rel(path: Path) -> str:
 
 
 def _bib_keys(bib_file: Path) -> set[str]:
+    # Several checks ask for the keys of the same file: parse it once per version.
+    return _parsed_bib_keys(str(bib_file), bib_file.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_bib_keys(path: str, _mtime_ns: int) -> frozenset[str]:
     from pybtex.database import parse_file
 
-    return set(parse_file(str(bib_file), bib_format="bibtex").entries.keys())
+    return frozenset(parse_file(path, bib_format="bibtex").entries.keys())
 
 
 # --- export -----------------------------------------------------------------
