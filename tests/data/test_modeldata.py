@@ -19,7 +19,7 @@ GOOD = {
     "context_length": 4096, "architecture": "Decoder-only transformer", "licence": "Apache-2.0",
     "commercial_use": "yes", "commercial_condition": None, "open_weights": True,
     "open_training_code": False, "open_training_data": False, "citations": ["demo2024"],
-    "checked": date(2024, 2, 1),
+    "checked": date(2024, 2, 1), "layers": 32, "kv_heads": 8, "head_dim": 128,
 }
 BIB = "@misc{demo2024, title={Demo}, author={Lab, Demo}, year={2024}, url={https://example.org/demo}}\n"
 
@@ -75,6 +75,30 @@ def test_bad_record_names_record_field_and_line(tmp_path, change, field, expecte
     assert path.endswith("models.yaml")
     key = field if field in {**GOOD, **change} else "id"
     assert int(line) == line_of(tmp_path, f"{key}:")
+
+
+def test_open_language_model_without_attention_shape_is_reported(tmp_path):
+    """An open-weight language record needs its attention shape, or a reason per missing field."""
+    record = {k: v for k, v in GOOD.items() if k not in ("layers", "kv_heads", "head_dim")}
+    problems = problems_for(tmp_path, [record])
+    assert [p.split("field ")[1].split(":")[0] for p in problems] == ["'head_dim'", "'kv_heads'", "'layers'"] \
+        or sorted(p.split("field ")[1].split(":")[0] for p in problems) == ["'head_dim'", "'kv_heads'", "'layers'"]
+    for message in problems:
+        path, line, text = message.split(":", 2)
+        assert path.endswith("models.yaml")
+        assert int(line) == line_of(tmp_path, "id: demo-7b")  # the record, since the keys are absent
+        assert "record 'demo-7b'" in text and "attention shape" in text and "unknown:" in text
+
+
+def test_attention_shape_reasons_or_latent_are_accepted(tmp_path):
+    reasons = {**{k: v for k, v in GOOD.items() if k not in ("layers", "kv_heads", "head_dim")},
+               "unknown": {"layers": "Not published.", "kv_heads": "Not published.", "head_dim": "Not published."}}
+    latent = {**{k: v for k, v in GOOD.items() if k not in ("kv_heads", "head_dim")}, "id": "demo-mla",
+              "kv_latent_dim": 576}
+    closed = {**{k: v for k, v in GOOD.items() if k not in ("layers", "kv_heads", "head_dim")}, "id": "demo-api",
+              "open_weights": False}
+    image = {**closed, "id": "demo-image", "open_weights": True, "modality": "image"}
+    assert problems_for(tmp_path, [reasons, latent, closed, image]) == []
 
 
 def test_missing_field_is_reported(tmp_path):

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from bookkit.checks import bib as bibcheck
+from bookkit.data import memory as hardwaredata
 from bookkit.data import models as modeldata
 from bookkit.checks import onetruth
 from bookkit.checks import pages as pagecheck
@@ -23,6 +24,7 @@ CHECKS = [
     pagecheck.check,   # pages and figures: titles, intros, TODOs, captions, alt text, images, scripts
     urlcheck.check,    # URL hygiene in pages, data and config (the bib's URLs: bibcheck)
     modeldata.check,   # book/data/*.yaml: schema, units, dates, licences, citation keys
+    hardwaredata.check,  # book/data/hardware.yaml: schema, units, datasheet citation keys
     onetruth.check,    # model facts typed in prose that the data already holds
 ]
 

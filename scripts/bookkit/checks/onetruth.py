@@ -74,14 +74,27 @@ def check(root: Path = ROOT) -> list[str]:
     except (modeldata.DataError, FileNotFoundError):
         return []  # the data check reports invalid data; nothing to compare against
     # A name must not match inside a longer one: "Llama 3" is not "Llama 3.1".
-    rules = [(rec, [re.compile(rf"(?<!\w){re.escape(n)}(?!\w|\.\d)", re.I) for n in names(rec)],
-              fact_patterns(rec)) for rec in data.models]
+    # Regexes are compiled only for records a line names (compiling them all costs seconds).
+    rules = [(rec, [n.lower() for n in names(rec)]) for rec in data.models]
+    compiled: dict[str, tuple[list[re.Pattern], list[tuple[str, re.Pattern]]]] = {}
+
+    def regexes(rec: modeldata.ModelRecord):
+        if rec.id not in compiled:
+            compiled[rec.id] = ([re.compile(rf"(?<!\w){re.escape(n)}(?!\w|\.\d)", re.I) for n in names(rec)],
+                                fact_patterns(rec))
+        return compiled[rec.id]
+
     problems: list[str] = []
     for path in sorted(book.glob("*.md")):
         for line in scan(path).text_lines():
             # Roles ({fact}, {cite}, ...) and code are not typed numbers.
             text = ROLE_RE.sub(" ", strip_code_spans(line.text))
-            for rec, name_res, patterns in rules:
+            low = text.lower()
+            for rec, lowered in rules:
+                # A plain substring test first: most lines name no model, and regexes are slow.
+                if not any(n in low for n in lowered):
+                    continue
+                name_res, patterns = regexes(rec)
                 if not any(n.search(text) for n in name_res):
                     continue
                 prose = text

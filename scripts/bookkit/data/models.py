@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import sys
@@ -52,6 +53,20 @@ NULLABLE_WITH_REASON = ("parameters_b", "training_tokens_t", "context_length")
 #: Attention shape (for KV-cache sizes), wanted for open-weight language models;
 #: a field left out may carry its reason under ``unknown`` too.
 ATTENTION_FIELDS = ("layers", "kv_heads", "head_dim", "kv_layers", "kv_latent_dim")
+#: Open-weight records of these modalities must give their attention shape (or a reason).
+ATTENTION_MODALITIES = ("text", "code", "vision-language", "multimodal")
+
+
+def attention_gaps(rec: "ModelRecord") -> list[str]:
+    """Attention fields an open-weight language record lacks without a written reason.
+
+    The KV-cache size needs the layer count and either the key/value heads and
+    head size or, for multi-head latent attention, the latent width.
+    """
+    if not rec.open_weights or rec.modality not in ATTENTION_MODALITIES:
+        return []
+    needed = ["layers"] + ([] if rec.kv_latent_dim is not None else ["kv_heads", "head_dim"])
+    return [f for f in needed if getattr(rec, f) is None and not rec.unknown.get(f, "").strip()]
 
 
 def _yaml_bool_to_word(value: Any) -> Any:
@@ -258,6 +273,9 @@ def load(
             elif getattr(rec, field) is not None:
                 problems.append(Problem(models_file, lines.get(f"unknown.{field}", line),
                                         f"record '{rec.id}' field 'unknown': '{field}' has a value, drop its reason"))
+        for field in attention_gaps(rec):
+            bad(field, "open-weight language model without its attention shape: give the value from the "
+                       f"config.json or the paper, or say why under 'unknown: {{{field}: <reason>}}' (never guess)")
         if (rec.commercial_use == "conditional") != bool(rec.commercial_condition):
             bad("commercial_condition", "give the condition exactly when commercial_use is 'conditional'")
         if rec.base_model is not None and rec.base_model not in all_ids:
@@ -286,9 +304,15 @@ def _rel(path: Path) -> str:
 
 
 def _bib_keys(bib_file: Path) -> set[str]:
+    # Several checks ask for the keys of the same file: parse it once per version.
+    return _parsed_bib_keys(str(bib_file), bib_file.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_bib_keys(path: str, _mtime_ns: int) -> frozenset[str]:
     from pybtex.database import parse_file
 
-    return set(parse_file(str(bib_file), bib_format="bibtex").entries.keys())
+    return frozenset(parse_file(path, bib_format="bibtex").entries.keys())
 
 
 # --- export -----------------------------------------------------------------
