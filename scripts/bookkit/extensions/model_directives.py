@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -152,6 +153,16 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
         lambda m: m.open_weights and m.is_moe,
         _moe_row,
     ),
+    "retrieval-models": (
+        "Open embedding and reranking models in the book's data; each name links to its section in "
+        "{doc}`/models/retrieval`.",
+        ["Model", "Organisation", "Kind", "Released", "Parameters", "Context", "Licence", "Commercial use"],
+        lambda m: m.modality == "retrieval",
+        lambda data, m: [f"{m.name} {cite(m)}", m.organisation,
+                         "reranker" if "rerank" in m.id else "embedding", f"{m.released:%Y-%m}",
+                         count_short(m.parameters_b), context_short(m.context_length),
+                         data.licences[m.licence].name, m.commercial_use],
+    ),
     "all-models": (
         "Every model in the book's data, open or not, in order of release.",
         ["Model", "Organisation", "Released", "Modality", "Parameters", "Licence", "Open weights"],
@@ -163,7 +174,20 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
 }
 
 
-def table_markdown(data: ModelData, preset: str, name: str | None = None) -> str:
+# Presets whose first column links each model to its section (label ``models-ID``) on a models page;
+# a model whose label is not on that page yet links to the page itself.
+LINKED = {"retrieval-models": "models/retrieval"}
+LABEL = re.compile(r"^\((models-[^)\s]+)\)=", re.MULTILINE)
+
+
+def _linked(m: ModelRecord, page: str, labels: frozenset[str]) -> str:
+    label = f"models-{m.id}"
+    link = f"{{ref}}`{m.name} <{label}>`" if label in labels else f"{{doc}}`{m.name} </{page}>`"
+    return f"{link} {cite(m)}"
+
+
+def table_markdown(data: ModelData, preset: str, name: str | None = None,
+                   labels: frozenset[str] = frozenset()) -> str:
     name = name or f"table-{preset}"
     if preset == "by-licence":
         return licence_table_markdown(data, name)
@@ -173,7 +197,11 @@ def table_markdown(data: ModelData, preset: str, name: str | None = None) -> str
         raise ValueError(f"no record matches table '{preset}'")
     lines = [f":::{{table}} {caption}", f":name: {name}", ":class: model-table", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row(data, m)) + " |" for m in models]
+    for m in models:
+        cells = row(data, m)
+        if preset in LINKED:
+            cells[0] = _linked(m, LINKED[preset], labels)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines + [":::", ""])
 
 
@@ -296,8 +324,13 @@ class ModelTable(ModelDataDirective):
         preset = self.arguments[0]
         if preset not in TABLES and preset != "by-licence":
             return self.fail(f"unknown table '{preset}'; use one of {sorted([*TABLES, 'by-licence'])}")
+        labels: frozenset[str] = frozenset()
+        if preset in LINKED:  # the labels on the linked page, read from its source
+            page = Path(self.env.srcdir) / f"{LINKED[preset]}.md"
+            self.env.note_dependency(str(page))
+            labels = frozenset(LABEL.findall(page.read_text(encoding="utf-8")))
         try:
-            return self.parse(table_markdown(self.data(), preset, self.options.get("name")))
+            return self.parse(table_markdown(self.data(), preset, self.options.get("name"), labels))
         except ValueError as err:
             return self.fail(str(err))
 
