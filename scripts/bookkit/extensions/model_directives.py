@@ -162,6 +162,7 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
                          "reranker" if "rerank" in m.id else "embedding", f"{m.released:%Y-%m}",
                          count_short(m.parameters_b), context_short(m.context_length),
                          data.licences[m.licence].name, m.commercial_use],
+    ),
     "guard-models": (
         "Open-weight guard and moderation models in the book's data (records tagged guard).",
         ["Model", "Organisation", "Released", "Modality", "Parameters", "Licence", "Commercial use"],
