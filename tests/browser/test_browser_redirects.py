@@ -10,7 +10,8 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("anchor, lands_on", [
     ("gpt-j-6b", "models/to-2022.html#gpt-j-6b"),
     ("models-deepseek-r1", "models/2025.html#models-deepseek-r1"),
-    ("models-comparing", "models.html#models-comparing"),  # did not move: stays
+    ("models-comparing", "evaluating.html#models-comparing"),  # moved to the Evaluating chapter
+    ("models-comparing-small", "models.html#models-comparing-small"),  # did not move: stays
 ])
 def test_old_anchor_lands_on_its_new_home(browser, site, anchor, lands_on):
     context = browser.new_context()

@@ -14,6 +14,7 @@ from pathlib import Path
 from bookkit.checks import bib as bibcheck
 from bookkit.data import memory as hardwaredata
 from bookkit.data import models as modeldata
+from bookkit.data import scores as scoredata
 from bookkit.checks import onetruth
 from bookkit.checks import pages as pagecheck
 from bookkit.checks import urls as urlcheck
@@ -25,6 +26,7 @@ CHECKS = [
     urlcheck.check,    # URL hygiene in pages, data and config (the bib's URLs: bibcheck)
     modeldata.check,   # book/data/*.yaml: schema, units, dates, licences, citation keys
     hardwaredata.check,  # book/data/hardware.yaml: schema, units, datasheet citation keys
+    scoredata.check,   # book/data/scores.yaml: schema, model ids, benchmark ids, source keys
     onetruth.check,    # model facts typed in prose that the data already holds
 ]
 
