@@ -24,10 +24,11 @@ import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Union
 
 from docutils import nodes
-from docutils.parsers.rst import directives
+from docutils.parsers.rst import directives, roles
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
@@ -102,18 +103,47 @@ def openness(rec: ModelRecord) -> str:
     return ", ".join(f"{name} {'open' if is_open else 'closed'}" for name, is_open in parts)
 
 
-def cite(rec: ModelRecord) -> str:
-    return "{cite:p}`" + ",".join(rec.citations) + "`"
+@dataclass(frozen=True)
+class Cited:
+    """A table cell: the text, then a ``{cite:p}`` reference to the record's sources."""
+
+    text: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell: the text as a link to *url*."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A table cell: the text as a ``{ROLE}`text <target>``` cross-reference, then ``{cite:p}``."""
+
+    text: str
+    role: str
+    target: str
+    keys: tuple[str, ...]
+
+
+Cell = Union[str, Cited, Link, Linked]
+
+
+def cited(rec: ModelRecord) -> Cited:
+    return Cited(rec.name, tuple(rec.citations))
 
 
 # --- tables -----------------------------------------------------------------
 
-Row = Callable[[ModelData, ModelRecord], list[str]]
+Row = Callable[[ModelData, ModelRecord], list[Cell]]
 
 
-def _base_row(data: ModelData, m: ModelRecord) -> list[str]:
+def _base_row(data: ModelData, m: ModelRecord) -> list[Cell]:
     return [
-        f"{m.name} {cite(m)}", m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
+        cited(m), m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
         count_short(m.training_tokens_t * 1000 if m.training_tokens_t else None),
         context_short(m.context_length), data.licences[m.licence].name, m.commercial_use,
     ]
@@ -124,9 +154,9 @@ BASE_HEAD = ["Model", "Organisation", "Released", "Parameters", "Training tokens
 LANGUAGE = ("text", "code", "vision-language", "multimodal")
 
 
-def _moe_row(data: ModelData, m: ModelRecord) -> list[str]:
+def _moe_row(data: ModelData, m: ModelRecord) -> list[Cell]:
     share = f"{m.active_parameters_b / m.parameters_b:.0%}" if m.parameters_b else "–"
-    return [f"{m.name} {cite(m)}", m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
+    return [cited(m), m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
             count_short(m.active_parameters_b), share, context_short(m.context_length),
             data.licences[m.licence].name]
 
@@ -158,7 +188,7 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
         "{doc}`/models/retrieval`.",
         ["Model", "Organisation", "Kind", "Released", "Parameters", "Context", "Licence", "Commercial use"],
         lambda m: m.modality == "retrieval",
-        lambda data, m: [f"{m.name} {cite(m)}", m.organisation,
+        lambda data, m: [cited(m), m.organisation,
                          "reranker" if "rerank" in m.id else "embedding", f"{m.released:%Y-%m}",
                          count_short(m.parameters_b), context_short(m.context_length),
                          data.licences[m.licence].name, m.commercial_use],
@@ -167,14 +197,14 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
         "Open-weight guard and moderation models in the book's data (records tagged guard).",
         ["Model", "Organisation", "Released", "Modality", "Parameters", "Licence", "Commercial use"],
         lambda m: m.open_weights and "guard" in m.tags,
-        lambda data, m: [f"{m.name} {cite(m)}", m.organisation, f"{m.released:%Y-%m}", m.modality,
+        lambda data, m: [cited(m), m.organisation, f"{m.released:%Y-%m}", m.modality,
                          count_short(m.parameters_b), data.licences[m.licence].name, m.commercial_use],
     ),
     "all-models": (
         "Every model in the book's data, open or not, in order of release.",
         ["Model", "Organisation", "Released", "Modality", "Parameters", "Licence", "Open weights"],
         lambda m: True,
-        lambda data, m: [f"{m.name} {cite(m)}", m.organisation, f"{m.released:%Y-%m-%d}", m.modality,
+        lambda data, m: [cited(m), m.organisation, f"{m.released:%Y-%m-%d}", m.modality,
                          count_short(m.parameters_b), data.licences[m.licence].name,
                          "yes" if m.open_weights else "no"],
     ),
@@ -187,42 +217,47 @@ LINKED = {"retrieval-models": "models/retrieval"}
 LABEL = re.compile(r"^\((models-[^)\s]+)\)=", re.MULTILINE)
 
 
-def _linked(m: ModelRecord, page: str, labels: frozenset[str]) -> str:
+def _linked(m: ModelRecord, page: str, labels: frozenset[str]) -> Linked:
     label = f"models-{m.id}"
-    link = f"{{ref}}`{m.name} <{label}>`" if label in labels else f"{{doc}}`{m.name} </{page}>`"
-    return f"{link} {cite(m)}"
+    if label in labels:
+        return Linked(m.name, "ref", label, tuple(m.citations))
+    return Linked(m.name, "doc", f"/{page}", tuple(m.citations))
 
 
-def table_markdown(data: ModelData, preset: str, name: str | None = None,
-                   labels: frozenset[str] = frozenset()) -> str:
-    name = name or f"table-{preset}"
+@dataclass
+class TableSpec:
+    """A generated table: caption (MyST written here, never data), column heads and one list of cells per row."""
+
+    caption: str
+    head: list[str]
+    rows: list[list[Cell]]
+
+
+def table_spec(data: ModelData, preset: str, labels: frozenset[str] = frozenset()) -> TableSpec:
     if preset == "by-licence":
-        return licence_table_markdown(data, name)
+        return licence_table_spec(data)
     caption, head, keep, row = TABLES[preset]
     models = sorted((m for m in data.models if keep(m)), key=lambda m: (m.released, m.name))
     if not models:
         raise ValueError(f"no record matches table '{preset}'")
-    lines = [f":::{{table}} {caption}", f":name: {name}", ":class: model-table", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for m in models:
         cells = row(data, m)
         if preset in LINKED:
             cells[0] = _linked(m, LINKED[preset], labels)
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines + [":::", ""])
+        rows.append(cells)
+    return TableSpec(caption, head, rows)
 
 
-def licence_table_markdown(data: ModelData, name: str) -> str:
+def licence_table_spec(data: ModelData) -> TableSpec:
     head = ["Licence", "OSI-approved", "Commercial use by default", "Models in this book"]
-    lines = [":::{table} Models in this book grouped by the licence of their weights.", f":name: {name}",
-             ":class: model-table", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows: list[list[Cell]] = []
     for lic in sorted(data.licences.values(), key=lambda l: l.name.lower()):
         names = sorted(m.name for m in data.models if m.licence == lic.id)
         if names:
-            link = f"[{lic.name}]({lic.url})" if lic.url else lic.name
-            lines.append(f"| {link} | {'yes' if lic.osi_approved else 'no'} | {lic.commercial} | "
-                         f"{', '.join(names)} |")
-    return "\n".join(lines + [":::", ""])
+            rows.append([Link(lic.name, lic.url) if lic.url else lic.name,
+                         "yes" if lic.osi_approved else "no", lic.commercial, ", ".join(names)])
+    return TableSpec("Models in this book grouped by the licence of their weights.", head, rows)
 
 
 # --- build-time state ----------------------------------------------------------
@@ -268,7 +303,12 @@ def load_and_generate(app: Sphinx) -> None:
 
 
 class ModelDataDirective(SphinxDirective):
-    """Shared plumbing: depend on the data files, parse generated MyST."""
+    """Shared plumbing: depend on the data files, build table nodes from data.
+
+    Data fields become text nodes, never markup: a model name with ``*`` or
+    a licence with ``|`` shows as written. Citations go through the
+    ``{cite:p}`` role itself, so they render as they do in the prose.
+    """
 
     def data(self) -> ModelData:
         for path in _data_files(self.env.app)[:2]:
@@ -279,15 +319,64 @@ class ModelDataDirective(SphinxDirective):
         raise self.error(f"{self.name}: {message}")
 
     def parse(self, text: str) -> list[nodes.Node]:
+        """Parse MyST text written by this module (figures, downloads: no data fields)."""
         container = nodes.container()
         lines = StringList(text.splitlines(), source=self.get_source_info()[0])
         self.state.nested_parse(lines, self.content_offset, container)
         return container.children
 
+    def role(self, name: str, text: str) -> list[nodes.Node]:
+        """The nodes of ``{NAME}`TEXT``` (the role itself, as the prose would use it)."""
+        role, messages = roles.role(name, self.state_machine.language, self.lineno, self.state.reporter)
+        if role is None:
+            raise self.error(f"{self.name}: the {name} role is not available")
+        result, problems = role(name, f"{{{name}}}`{text}`", text, self.lineno, self.state.inliner)
+        return [*result, *messages, *problems]
+
+    def cite(self, keys: tuple[str, ...]) -> list[nodes.Node]:
+        """The nodes of ``{cite:p}`KEY,...``` (sphinxcontrib-bibtex's role)."""
+        return self.role("cite:p", ",".join(keys))
+
     def artefact(self, name: str) -> str:
         """Path of a generated file relative to the current document's folder."""
         doc_dir = Path(self.env.doc2path(self.env.docname)).parent
         return Path(os.path.relpath(artefact_dir(self.env.app) / name, doc_dir)).as_posix()
+
+    def cell(self, value: Cell) -> nodes.paragraph:
+        para = nodes.paragraph()
+        if isinstance(value, Cited):
+            if value.text:
+                para += nodes.Text(value.text + " ")
+            para.extend(self.cite(value.keys))
+        elif isinstance(value, Link):
+            para += nodes.reference(value.text, value.text, refuri=value.url)
+        elif isinstance(value, Linked):
+            para.extend(self.role(value.role, f"{value.text} <{value.target}>"))
+            para += nodes.Text(" ")
+            para.extend(self.cite(value.keys))
+        else:
+            para += nodes.Text(value)
+        return para
+
+    def table(self, rows: list[list[Cell]], widths: list[int], *, classes: list[str],
+              head: list[str] | None = None) -> nodes.table:
+        """A table node as docutils' ``list-table`` (widths given) or MyST's pipe table builds it."""
+        table = nodes.table(classes=classes)
+        group = nodes.tgroup(cols=len(widths))
+        table += group
+        for width in widths:
+            group += nodes.colspec(colwidth=width)
+
+        def row(cells) -> nodes.row:
+            node = nodes.row()
+            for value in cells:
+                node += nodes.entry("", self.cell(value))
+            return node
+
+        if head:
+            group += nodes.thead("", row(head))
+        group += nodes.tbody("", *(row(cells) for cells in rows))
+        return table
 
 
 class ModelFacts(ModelDataDirective):
@@ -306,19 +395,18 @@ class ModelFacts(ModelDataDirective):
                   else f"not known ({rec.unknown['training_tokens_t']})")
         context = (f"{rec.context_length:,} tokens" if rec.context_length
                    else f"not known ({rec.unknown['context_length']})")
-        licence = f"[{lic.name}]({lic.url})" if lic.url else lic.name
+        licence: Cell = Link(lic.name, lic.url) if lic.url else lic.name
         commercial = rec.commercial_use + (f": {rec.commercial_condition}" if rec.commercial_condition else "")
-        rows = [
-            ("Organisation", rec.organisation), ("Released", day(rec.released)),
-            ("Modality", rec.modality), ("Parameters", params), ("Training tokens", tokens),
-            ("Context window", context), ("Architecture", rec.architecture), ("Licence", licence),
-            ("Commercial use", commercial), ("Openness", openness(rec)), ("Sources", cite(rec)),
+        rows: list[list[Cell]] = [
+            ["Organisation", rec.organisation], ["Released", day(rec.released)],
+            ["Modality", rec.modality], ["Parameters", params], ["Training tokens", tokens],
+            ["Context window", context], ["Architecture", rec.architecture], ["Licence", licence],
+            ["Commercial use", commercial], ["Openness", openness(rec)],
+            ["Sources", Cited("", tuple(rec.citations))],
         ]
-        text = "\n".join([":::{list-table}", ":class: model-facts-table", ":widths: 1 3", ""]
-                         + [f"* - {k}\n  - {v}" for k, v in rows] + [":::"])
         box = nodes.container(classes=["model-facts"])
         box += nodes.rubric(text=f"{rec.name} at a glance")
-        box.extend(self.parse(text))
+        box += self.table(rows, [1, 3], classes=["colwidths-given", "model-facts-table"])
         return [box]
 
 
@@ -337,9 +425,17 @@ class ModelTable(ModelDataDirective):
             self.env.note_dependency(str(page))
             labels = frozenset(LABEL.findall(page.read_text(encoding="utf-8")))
         try:
-            return self.parse(table_markdown(self.data(), preset, self.options.get("name"), labels))
+            spec = table_spec(self.data(), preset, labels)
         except ValueError as err:
             return self.fail(str(err))
+        widths = [100 // len(spec.head)] * len(spec.head)
+        table = self.table(spec.rows, widths, classes=["colwidths-auto", "model-table"], head=spec.head)
+        # The caption is written in this module (it may hold a {doc} link), never taken from data.
+        caption, messages = self.state.inline_text(spec.caption, self.lineno)
+        table.insert(0, nodes.title(spec.caption, "", *caption))
+        self.options.setdefault("name", f"table-{preset}")
+        self.add_name(table)
+        return [table, *messages]
 
 
 class ModelFigure(ModelDataDirective):
