@@ -278,6 +278,115 @@ def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     )
 
 
+# --- sidebar navigation, rendered once per build -----------------------------------
+# sphinx-book-theme calls pydata-sphinx-theme's generate_toctree_html() on
+# every page; it resolves the book's whole table of contents, renders it with
+# docutils and rewrites it with BeautifulSoup: work in proportion to the
+# number of pages, done for every page (so the book's build time would grow
+# with the square of its page count). The tree is the same on every page of a
+# folder except for the entries that lead to the page itself. So it is
+# rendered once per folder for a page that is not in the tree, and each page
+# then marks its own branch exactly as Sphinx and the theme do:
+#   <a class="reference internal" href="PAGE.html">  ->  class="current reference internal" href="#"
+#   each enclosing <li class="toctree-lN ...">      ->  "toctree-lN current active ..." (+ <details open>)
+#   each enclosing <ul ...>                          ->  class "current ..." first
+# Anything else (a collapsing sidebar, a page listed twice, show_navbar_depth
+# 0, a non-"html" builder, a page whose tree another extension renders, such
+# as the 404 page's) falls back to the theme's own function.
+# tests/extensions/test_sidebar.py compares both on a book with nested chapters.
+SIDEBAR_NEUTRAL_PAGE = "__bookkit-sidebar__"
+TAG = re.compile(r"<(/?)(li|ul|details)\b([^>]*)>")
+
+
+def mark_current(html_text: str, href: str) -> str | None:
+    """The neutral sidebar *html_text* with the entry linking to *href* marked current.
+
+    None if *href* is not linked exactly once (the caller then renders the
+    sidebar the theme's way).
+    """
+    anchor = f'<a class="reference internal" href="{href}">'
+    at = html_text.find(anchor)
+    if at < 0 or html_text.find(anchor, at + 1) >= 0:
+        return None
+    stack: list[re.Match] = []
+    for tag in TAG.finditer(html_text, 0, at):
+        if tag.group(1):
+            if stack and stack[-1].group(2) == tag.group(2):
+                stack.pop()
+        else:
+            stack.append(tag)
+    edits: list[tuple[int, int, str]] = [(at, at + len(anchor), '<a class="current reference internal" href="#">')]
+
+    def open_details(tag: re.Match) -> None:
+        if "open=" not in tag.group(3):
+            edits.append((tag.end(3), tag.end(3), ' open="open"'))
+
+    previous = None
+    for tag in stack:
+        name, attrs = tag.group(2), tag.group(3)
+        if name == "li":
+            new = re.sub(r'class="(toctree-l\d+)', r'class="\1 current active', attrs, count=1)
+            if new == attrs:
+                return None
+            edits.append((tag.start(3), tag.end(3), new))
+        elif name == "ul":
+            new = (attrs.replace('class="', 'class="current ', 1) if 'class="' in attrs
+                   else attrs + ' class="current"')
+            edits.append((tag.start(3), tag.end(3), new))
+        elif previous is not None and previous.group(2) == "li":
+            open_details(tag)  # an enclosing entry shows its children
+        previous = tag
+    # The page's own entry shows its children too.
+    after = TAG.search(html_text, at + len(anchor))
+    if after is not None and after.group(2) == "details" and not after.group(1):
+        open_details(after)
+    out = html_text
+    for start, end, text in sorted(edits, reverse=True):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def sidebar_once(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Swap the theme's generate_toctree_html for one that renders the sidebar once per folder."""
+    original = context.get("generate_toctree_html")
+    if original is None or app.builder.name != "html" or not app.config.bookkit_sidebar_once:
+        return
+    if not getattr(context.get("toctree"), "__module__", "").startswith("sphinx."):
+        return  # another extension renders this page's tree (the 404 page's absolute links)
+    from pydata_sphinx_theme.toctree import add_toctree_functions
+
+    cache = app.env.__dict__.setdefault("_bookkit_sidebar", {})
+    if cache.get("build") is not app.builder:  # a new build: nothing cached
+        cache.clear()
+        cache["build"] = app.builder
+    folder = pagename.rpartition("/")[0]
+
+    def neutral(kind, kwargs_key):
+        key = (folder, kind, kwargs_key)
+        if key not in cache:
+            neutral_page = f"{folder}/{SIDEBAR_NEUTRAL_PAGE}" if folder else SIDEBAR_NEUTRAL_PAGE
+            fake = {"toctree": lambda **kw: app.builder._get_local_toctree(neutral_page, **kw)}
+            add_toctree_functions(app, neutral_page, templatename, fake, None)
+            cache[key] = str(fake["generate_toctree_html"](kind, **dict(kwargs_key)))
+        return cache[key]
+
+    def generate_toctree_html(kind, startdepth=1, show_nav_level=1, **kwargs):
+        usable = (kind == "sidebar" and startdepth == 0 and int(show_nav_level) > 0
+                  and not kwargs.get("collapse"))
+        if usable:
+            kwargs_key = tuple(sorted({**kwargs, "startdepth": 0, "show_nav_level": show_nav_level}.items()))
+            html_text = neutral(kind, kwargs_key)
+            href = app.builder.get_target_uri(pagename).rpartition("/")[2]
+            if "in_tree" not in cache:
+                cache["in_tree"] = {doc for docs in app.env.toctree_includes.values() for doc in docs}
+            marked = mark_current(html_text, href) if pagename in cache["in_tree"] else html_text
+            if marked is not None:
+                return marked
+        return original(kind, startdepth=startdepth, show_nav_level=show_nav_level, **kwargs)
+
+    context["generate_toctree_html"] = generate_toctree_html
+
+
 # --- config --------------------------------------------------------------------
 def configure(app: Sphinx, config: Config) -> None:
     config.templates_path = [str(TEMPLATES), *config.templates_path]
@@ -515,6 +624,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", builder_inited)
     # After everything else has added its assets for the page.
     app.connect("html-page-context", slim_page, priority=900)
+    app.add_config_value("bookkit_sidebar_once", True, "html")
+    app.connect("html-page-context", sidebar_once, priority=600)
     app.connect("build-finished", subset_icon_fonts)
     app.connect("build-finished", write_sitemap_and_robots)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
