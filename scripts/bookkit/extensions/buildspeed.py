@@ -16,16 +16,49 @@ Every build re-formats the whole bibliography
 sphinxcontrib-bibtex formats every entry of references.bib (twice: the
 reference and its tooltip) in ``env-updated`` on *every* build, even a
 no-change one: ~0.7 s for 476 entries. The formatted entries are kept in
-``_build/doctrees/bookkit-pybtex-entries.pickle``, keyed by everything the
-text depends on (style classes and options, label, entry type, every field
-and person), so a changed entry is formatted afresh and a deleted doctrees
-folder (a clean build) starts from nothing. The file is tied to the pybtex
+the build cache (below), keyed by everything the text depends on (style
+classes and options, label, entry type, every field and person), so a
+changed entry is formatted afresh, and a clean build (output and doctrees
+deleted, as ``make test`` does) reuses them. The file is tied to the pybtex
 and sphinxcontrib-bibtex versions.
+
+The build cache
+---------------
+``cache_dir(app)`` is ``.cache/`` beside the doctrees folder
+(``_build/.cache`` for ``make html``), outside every output folder, so that
+deleting the output does not throw away work that depends only on content.
+Everything in it is keyed by the content it was made from, and written
+atomically (``write_atomic``), so a stale or half-written file is never used
+and two builds can share it. ``make clean`` removes it with the rest of _build.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from sphinx.application import Sphinx
+
+
+def cache_dir(app: Sphinx, *parts: str) -> Path:
+    """A folder of the build cache (created), e.g. ``cache_dir(app, "icons")``."""
+    path = Path(app.doctreedir).parent.joinpath(".cache", *parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write *data* to *path* so that readers see the old file or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def memoise_pybtex_plugins() -> None:
@@ -99,9 +132,8 @@ def _versions() -> tuple:
 
 def load_entries(app: Sphinx) -> None:
     import pickle
-    from pathlib import Path
 
-    path = Path(app.doctreedir) / CACHE_FILE
+    path = cache_dir(app) / CACHE_FILE
     if not path.is_file():
         return
     try:
@@ -115,17 +147,15 @@ def load_entries(app: Sphinx) -> None:
 
 def save_entries(app: Sphinx, exception) -> None:
     import pickle
-    from pathlib import Path
 
     if exception:
         return
     keep = {k: v for k, v in _entries.items() if k in _used}
     if not _state["dirty"] and len(keep) == _state["loaded"]:
         return
-    path = Path(app.doctreedir) / CACHE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = cache_dir(app) / CACHE_FILE
     try:
-        path.write_bytes(pickle.dumps((_versions(), keep), protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, pickle.dumps((_versions(), keep), protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache
         path.unlink(missing_ok=True)
 

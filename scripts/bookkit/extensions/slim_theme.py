@@ -517,7 +517,8 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
     names = _codepoints(css)
     wanted = css_icon_codepoints(css)
     unknown = []
-    for style, name in sorted(used_icons(outdir)):
+    icons = used_icons(outdir)
+    for style, name in sorted(icons):
         if name in names:
             wanted[style].add(names[name])
         else:
@@ -525,26 +526,44 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
     for item in unknown:
         logger.warning("bookkit: unknown Font Awesome icon %s (not in the theme's icon set)", item,
                        type="bookkit", subtype="icon")
-    used_names = {name for _style, name in used_icons(outdir)}
+    used_names = {name for _style, name in icons}
     trimmed = ICON_RULE.sub(lambda m: _keep_icon_rule(m, used_names), css)
     trimmed = trimmed.replace("sourceMappingURL=", "x-sourceMappingURL-dropped=")
     # url(../vendor/...) and friends are relative to styles/; this copy is in bookkit/.
     _write_if_changed(target / "pydata-sphinx-theme.css", trimmed)
-    stamp = target / "icons.json"
-    key = {s: sorted(v) for s, v in wanted.items()}
-    if stamp.is_file() and (target / "icons.css").is_file():
-        try:
-            if json.loads(stamp.read_text())["codepoints"] == key:
-                return
-        except (ValueError, KeyError):
-            pass
+    key = json.dumps({s: sorted(v) for s, v in wanted.items()}, sort_keys=True)
     try:
-        from fontTools import subset
+        from fontTools import subset, version as fonttools_version
         from fontTools.ttLib import TTFont
     except ImportError:  # pragma: no cover - fontTools comes with matplotlib
         logger.info("bookkit: fontTools not installed; using the full icon fonts")
         (target / "icons.css").write_text("/* full Font Awesome fonts in use */\n")
         return
+    # The subsets depend only on the code points, the theme's fonts and
+    # fontTools: kept in the build cache under a digest of the three.
+    from bookkit.extensions.buildspeed import cache_dir, write_atomic
+
+    import pydata_sphinx_theme
+
+    recipe = f"{key}|fontTools {fonttools_version}|theme {pydata_sphinx_theme.__version__}|{ICON_RECIPE}"
+    digest_of_key = hashlib.sha256(recipe.encode()).hexdigest()[:20]
+    cached = cache_dir(app, "icon-fonts", digest_of_key)
+    if not (cached / "icons.css").is_file():
+        for name, data in icon_subsets(static, wanted, subset, TTFont).items():
+            write_atomic(cached / name, data)  # icons.css last: it marks the folder complete
+    for item in cached.iterdir():
+        if not item.name.startswith("."):
+            _write_bytes_if_changed(target / item.name, item.read_bytes())
+
+
+ICON_RECIPE = 1  # bump when icon_subsets() changes what it writes
+
+
+def icon_subsets(static: Path, wanted: dict[str, set[int]], subset, TTFont) -> dict[str, bytes]:
+    """The subset fonts (WOFF) and icons.css declaring them, by file name (icons.css last)."""
+    import io
+
+    files: dict[str, bytes] = {}
     rules = [
         "/* Font Awesome Free 6 icons (fonts: SIL OFL 1.1, icons: CC BY 4.0,\n"
         "   https://fontawesome.com/license/free), subset by bookkit.extensions.slim_theme\n"
@@ -565,15 +584,21 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
         subsetter.populate(unicodes=sorted(codes))
         subsetter.subset(font)
         font.flavor = "woff"
-        out = target / f"{stem}.woff"
-        font.save(str(out))
-        digest = hashlib.sha1(out.read_bytes()).hexdigest()[:10]
+        buffer = io.BytesIO()
+        font.save(buffer)
+        files[f"{stem}.woff"] = buffer.getvalue()
+        digest = hashlib.sha1(files[f"{stem}.woff"]).hexdigest()[:10]
         rules.append(
             f'@font-face{{font-family:"{family}";font-style:normal;font-weight:{weight};'
             f'font-display:block;src:url("{stem}.woff?v={digest}") format("woff")}}'
         )
-    (target / "icons.css").write_text("\n".join(rules) + "\n", encoding="utf-8")
-    stamp.write_text(json.dumps({"codepoints": key}, indent=1) + "\n")
+    files["icons.css"] = ("\n".join(rules) + "\n").encode("utf-8")
+    return files
+
+
+def _write_bytes_if_changed(path: Path, data: bytes) -> None:
+    if not path.is_file() or path.read_bytes() != data:
+        path.write_bytes(data)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
