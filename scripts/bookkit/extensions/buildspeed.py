@@ -22,6 +22,19 @@ changed entry is formatted afresh, and a clean build (output and doctrees
 deleted, as ``make test`` does) reuses them. The file is tied to the pybtex
 and sphinxcontrib-bibtex versions.
 
+Figure numbering reads every doctree on every build
+---------------------------------------------------
+With ``numfig`` on, Sphinx numbers figures and tables in ``env-get-updated``
+of *every* build by walking the doctree of every page
+(``TocTreeCollector.assign_figure_numbers``), so a no-change rebuild
+unpickles the whole book. The walk looks only at sections, toctrees and
+numbered elements (their ids and captions). A *skeleton* of each page with
+just those nodes is kept in the environment, made when the page is read and
+dropped when it is purged; the walk is given skeletons in place of the
+doctrees, so the numbers are computed by Sphinx's own code from the same
+nodes. A page without a skeleton (an environment from before this extension)
+is read from its doctree as before.
+
 The build cache
 ---------------
 ``cache_dir(app)`` is ``.cache/`` beside the doctrees folder
@@ -160,9 +173,96 @@ def save_entries(app: Sphinx, exception) -> None:
         path.unlink(missing_ok=True)
 
 
+# --- figure numbering from page skeletons ------------------------------------------
+SKELETONS = "bookkit_numbering_skeletons"
+
+
+def numbering_skeleton(env, doctree):
+    """The nodes of *doctree* that figure numbering looks at, in their places."""
+    from docutils import nodes
+    from sphinx import addnodes
+
+    domains = list(env.domains.values())
+    std = env.domains["std"]
+
+    def enumerable(node) -> bool:
+        return any(domain.get_enumerable_node_type(node) for domain in domains)
+
+    def prune(node):
+        copy = node.copy()
+        numbered = enumerable(node)
+        if numbered and std.enumerable_nodes.get(node.__class__, (None, None))[1] is not None:
+            return node.deepcopy()  # a custom title getter may read anything below
+        for child in node.children:
+            if not isinstance(child, nodes.Element):
+                continue
+            if numbered and isinstance(child, (nodes.caption, nodes.title)):
+                copy += child.deepcopy()  # the caption decides whether it is numbered
+            elif isinstance(child, addnodes.toctree):
+                copy += child.copy()
+            else:
+                sub = prune(child)
+                if sub.children or enumerable(child):
+                    copy += sub
+        return copy
+
+    return prune(doctree)
+
+
+def keep_skeleton(app: Sphinx, doctree) -> None:
+    env = app.env
+    if env.config.numfig and env.config.bookkit_numbering_skeletons:
+        getattr_or_set(env, SKELETONS)[env.docname] = numbering_skeleton(env, doctree)
+
+
+def getattr_or_set(env, name: str) -> dict:
+    if not hasattr(env, name):
+        setattr(env, name, {})
+    return getattr(env, name)
+
+
+def purge_skeleton(app: Sphinx, env, docname: str) -> None:
+    getattr_or_set(env, SKELETONS).pop(docname, None)
+
+
+def merge_skeletons(app: Sphinx, env, docnames, other) -> None:
+    ours = getattr_or_set(env, SKELETONS)
+    for docname, skeleton in getattr(other, SKELETONS, {}).items():
+        if docname in docnames:
+            ours[docname] = skeleton
+
+
+def number_figures_from_skeletons() -> None:
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    original = TocTreeCollector.assign_figure_numbers
+    if getattr(original, "bookkit_skeletons", False):
+        return
+
+    def assign_figure_numbers(self, env):
+        if not env.config.bookkit_numbering_skeletons:
+            return original(self, env)
+        skeletons = getattr(env, SKELETONS, {})
+        real = env.get_doctree
+        env.get_doctree = lambda docname: skeletons[docname] if docname in skeletons else real(docname)
+        try:
+            return original(self, env)
+        finally:
+            del env.get_doctree  # back to the method
+
+    assign_figure_numbers.bookkit_skeletons = True  # type: ignore[attr-defined]
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
+
+
 def setup(app: Sphinx) -> dict:
     memoise_pybtex_plugins()
     memoise_formatted_entries()
     app.connect("builder-inited", load_entries)
     app.connect("build-finished", save_entries)
+    number_figures_from_skeletons()
+    app.add_config_value("bookkit_numbering_skeletons", True, "env")
+    # Late, so that every other handler has changed the page before.
+    app.connect("doctree-read", keep_skeleton, priority=900)
+    app.connect("env-purge-doc", purge_skeleton)
+    app.connect("env-merge-info", merge_skeletons)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
