@@ -1,7 +1,8 @@
 """Data figures drawn from the model records (SVG, via matplotlib).
 
 Each figure is a function ``(data) -> matplotlib Figure`` registered in
-FIGURES with its caption and alt text. sphinx_modeldata.py writes them to
+FIGURES with its caption and alt text; numbers on the axes follow
+bookkit.data.formats. bookkit.extensions.model_directives writes them to
 SVG once per change of the data (not on every build).
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
+from . import formats
 from .models import ModelData, ModelRecord
 
 # Okabe-Ito colours: distinguishable with colour-vision deficiencies.
@@ -137,7 +139,8 @@ def parameters_over_time(data: ModelData):
     ax.set_yscale("log")
     _label_points(ax, [(_year_float(m.released), m.parameters_b, m.name)
                        for m in sorted(largest.values(), key=lambda m: m.released)])
-    ax.set_ylabel("total parameters (billions, log scale)")
+    _count_axis(ax.yaxis, formats.parameters)
+    ax.set_ylabel("total parameters (log scale)")
     ax.set_xlabel("release date")
     _legend_below(ax, ncols=3)
     fig.tight_layout()
@@ -162,8 +165,10 @@ def tokens_vs_parameters(data: ModelData):
     picks = ratio[::-1][:5] + ratio[:3] + largest
     unique = list({m.id: m for m in picks}.values())
     _label_points(ax, [(m.parameters_b, m.training_tokens_t, m.name) for m in unique])
-    ax.set_xlabel("total parameters (billions, log scale)")
-    ax.set_ylabel("training tokens (trillions, log scale)")
+    _count_axis(ax.xaxis, formats.parameters)
+    _count_axis(ax.yaxis, formats.tokens)
+    ax.set_xlabel("total parameters (log scale)")
+    ax.set_ylabel("training tokens (log scale)")
     _legend_below(ax, ncols=2)
     fig.tight_layout()
     return fig
@@ -194,17 +199,24 @@ def context_over_time(data: ModelData):
     return fig
 
 
+def _count_axis(axis, fmt) -> None:
+    """Label a log axis's ticks in the book's number format (bookkit.data.formats)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    def label(value, _pos):
+        return fmt(value) if value > 0 else ""
+
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _token_formatter():
     from matplotlib.ticker import FuncFormatter
 
-    def fmt(value, _pos):
-        if value >= 1024 * 1024:
-            return f"{value / 1024 / 1024:g}M"
-        if value >= 1024:
-            return f"{value / 1024:g}K"
-        return f"{value:g}"
+    def label(value, _pos):
+        return formats.context(int(value)) if value >= 1 and value == int(value) else ""
 
-    return FuncFormatter(fmt)
+    return FuncFormatter(label)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from datetime import date
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable, Union
@@ -35,6 +34,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from bookkit.data import formats as fmt
 from bookkit.data import models as modeldata
 from bookkit.data.models import ModelData, ModelRecord
 
@@ -42,37 +42,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 
-# --- formatting -------------------------------------------------------------
-
-
-def count_words(billions: float) -> str:
-    """7.3 -> '7.3 billion'; 0.125 -> '125 million'; 1000 -> '1 trillion'."""
-    if billions >= 1000:
-        return f"{billions / 1000:g} trillion"
-    if billions >= 1:
-        return f"{billions:g} billion"
-    return f"{billions * 1000:g} million"
-
-
-def count_short(billions: float | None) -> str:
-    """Compact form for tables: 7.3 -> '7.3B'; 0.125 -> '125M'; None -> '–'."""
-    if billions is None:
-        return "–"
-    if billions >= 1000:
-        return f"{billions / 1000:g}T"
-    if billions >= 1:
-        return f"{billions:g}B"
-    return f"{billions * 1000:g}M"
-
-
-def day(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
-def context_short(tokens: int | None) -> str:
-    if tokens is None:
-        return "–"
-    return f"{tokens // 1024}K" if tokens >= 1024 and tokens % 1024 == 0 else f"{tokens:,}"
+# --- formatting: one convention for the whole book (bookkit.data.formats) -------------
 
 
 def fact_value(data: ModelData, rec: ModelRecord, field: str) -> str:
@@ -81,13 +51,13 @@ def fact_value(data: ModelData, rec: ModelRecord, field: str) -> str:
     if value is None:
         raise ValueError(f"'{rec.id}' has no {field} ({rec.unknown.get(field, 'null')})")
     if field in ("parameters_b", "active_parameters_b"):
-        return count_words(value)
+        return fmt.parameters(value)
     if field == "training_tokens_t":
-        return count_words(value * 1000)
+        return fmt.tokens(value)
     if field == "context_length":
-        return f"{value:,}"
+        return fmt.context(value)
     if field == "released":
-        return day(value)
+        return fmt.day(value)
     if field == "licence":
         return data.licences[value].name
     if field == "commercial_use":
@@ -143,9 +113,9 @@ Row = Callable[[ModelData, ModelRecord], list[Cell]]
 
 def _base_row(data: ModelData, m: ModelRecord) -> list[Cell]:
     return [
-        cited(m), m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
-        count_short(m.training_tokens_t * 1000 if m.training_tokens_t else None),
-        context_short(m.context_length), data.licences[m.licence].name, m.commercial_use,
+        cited(m), m.organisation, fmt.month(m.released), fmt.parameters(m.parameters_b),
+        fmt.tokens(m.training_tokens_t), fmt.context(m.context_length), data.licences[m.licence].name,
+        m.commercial_use,
     ]
 
 
@@ -155,22 +125,21 @@ LANGUAGE = ("text", "code", "vision-language", "multimodal")
 
 
 def _moe_row(data: ModelData, m: ModelRecord) -> list[Cell]:
-    share = f"{m.active_parameters_b / m.parameters_b:.0%}" if m.parameters_b else "–"
-    return [cited(m), m.organisation, f"{m.released:%Y-%m}", count_short(m.parameters_b),
-            count_short(m.active_parameters_b), share, context_short(m.context_length),
-            data.licences[m.licence].name]
+    return [cited(m), m.organisation, fmt.month(m.released), fmt.parameters(m.parameters_b),
+            fmt.parameters(m.active_parameters_b), fmt.share(m.active_parameters_b, m.parameters_b),
+            fmt.context(m.context_length), data.licences[m.licence].name]
 
 
 TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
     "under-15b-2023": (
-        "Open-weight language models under 15 billion parameters released in 2023.",
+        "Open-weight language models under 15 billion parameters released in 2023. " + fmt.CONVENTION,
         BASE_HEAD,
         lambda m: m.open_weights and m.released.year == 2023 and m.modality in LANGUAGE
         and m.parameters_b is not None and m.parameters_b < 15,
         _base_row,
     ),
     "small-models": (
-        "Open-weight language models under 15 billion parameters released since 2024.",
+        "Open-weight language models under 15 billion parameters released since 2024. " + fmt.CONVENTION,
         BASE_HEAD,
         lambda m: m.open_weights and m.released.year >= 2024 and m.modality in LANGUAGE
         and m.parameters_b is not None and m.parameters_b < 15,
@@ -178,7 +147,7 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
     ),
     "moe-models": (
         "Open-weight mixture-of-experts models: total parameters, parameters active per token, and the "
-        "active share.",
+        "active share. " + fmt.CONVENTION,
         ["Model", "Organisation", "Released", "Total", "Active", "Active share", "Context", "Licence"],
         lambda m: m.open_weights and m.is_moe,
         _moe_row,
@@ -189,23 +158,23 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
         ["Model", "Organisation", "Kind", "Released", "Parameters", "Context", "Licence", "Commercial use"],
         lambda m: m.modality == "retrieval",
         lambda data, m: [cited(m), m.organisation,
-                         "reranker" if "rerank" in m.id else "embedding", f"{m.released:%Y-%m}",
-                         count_short(m.parameters_b), context_short(m.context_length),
+                         "reranker" if "rerank" in m.id else "embedding", fmt.month(m.released),
+                         fmt.parameters(m.parameters_b), fmt.context(m.context_length),
                          data.licences[m.licence].name, m.commercial_use],
     ),
     "guard-models": (
         "Open-weight guard and moderation models in the book's data (records tagged guard).",
         ["Model", "Organisation", "Released", "Modality", "Parameters", "Licence", "Commercial use"],
         lambda m: m.open_weights and "guard" in m.tags,
-        lambda data, m: [cited(m), m.organisation, f"{m.released:%Y-%m}", m.modality,
-                         count_short(m.parameters_b), data.licences[m.licence].name, m.commercial_use],
+        lambda data, m: [cited(m), m.organisation, fmt.month(m.released), m.modality,
+                         fmt.parameters(m.parameters_b), data.licences[m.licence].name, m.commercial_use],
     ),
     "all-models": (
         "Every model in the book's data, open or not, in order of release.",
         ["Model", "Organisation", "Released", "Modality", "Parameters", "Licence", "Open weights"],
         lambda m: True,
-        lambda data, m: [cited(m), m.organisation, f"{m.released:%Y-%m-%d}", m.modality,
-                         count_short(m.parameters_b), data.licences[m.licence].name,
+        lambda data, m: [cited(m), m.organisation, fmt.iso_day(m.released), m.modality,
+                         fmt.parameters(m.parameters_b), data.licences[m.licence].name,
                          "yes" if m.open_weights else "no"],
     ),
 }
@@ -281,7 +250,8 @@ def load_and_generate(app: Sphinx) -> None:
     except modeldata.DataError as err:
         raise ExtensionError("the model data does not validate:\n" + str(err)) from None
     digest = hashlib.sha256()
-    for path in (models_file, licences_file, HERE.parent / "data" / "figures.py", Path(__file__)):
+    data_code = HERE.parent / "data"
+    for path in (models_file, licences_file, data_code / "figures.py", data_code / "formats.py", Path(__file__)):
         digest.update(path.read_bytes())
     out = artefact_dir(app)
     stamp = out / "stamp"
@@ -388,17 +358,18 @@ class ModelFacts(ModelDataDirective):
         if rec is None:
             return self.fail(f"no record with id '{self.arguments[0]}' in the model data")
         lic = data.licences[rec.licence]
-        params = count_words(rec.parameters_b) if rec.parameters_b else f"not known ({rec.unknown['parameters_b']})"
+        params = (fmt.parameters(rec.parameters_b) if rec.parameters_b
+                  else f"not known ({rec.unknown['parameters_b']})")
         if rec.active_parameters_b:
-            params += f" in total, {count_words(rec.active_parameters_b)} active per token"
-        tokens = (count_words(rec.training_tokens_t * 1000) if rec.training_tokens_t
+            params += f" in total, {fmt.parameters(rec.active_parameters_b)} active per token"
+        tokens = (fmt.tokens(rec.training_tokens_t) if rec.training_tokens_t
                   else f"not known ({rec.unknown['training_tokens_t']})")
-        context = (f"{rec.context_length:,} tokens" if rec.context_length
+        context = (f"{fmt.context(rec.context_length)} tokens" if rec.context_length
                    else f"not known ({rec.unknown['context_length']})")
         licence: Cell = Link(lic.name, lic.url) if lic.url else lic.name
         commercial = rec.commercial_use + (f": {rec.commercial_condition}" if rec.commercial_condition else "")
         rows: list[list[Cell]] = [
-            ["Organisation", rec.organisation], ["Released", day(rec.released)],
+            ["Organisation", rec.organisation], ["Released", fmt.day(rec.released)],
             ["Modality", rec.modality], ["Parameters", params], ["Training tokens", tokens],
             ["Context window", context], ["Architecture", rec.architecture], ["Licence", licence],
             ["Commercial use", commercial], ["Openness", openness(rec)],
