@@ -137,3 +137,20 @@ def test_dependabot_never_proposes_jupyter_book_2():
     pip = next(u for u in cfg["updates"] if u["package-ecosystem"] == "pip")
     ignored = {i["dependency-name"]: i for i in pip.get("ignore", [])}
     assert ">=2" in str(ignored["jupyter-book"]["versions"])
+
+
+def test_extension_list_is_complete_and_has_no_notebook_machinery():
+    """_config.yml's sphinx.config.extensions replaces Jupyter Book's list, so
+    extra_extensions would be ignored silently, and myst_nb must stay out."""
+    sphinx = config()["sphinx"]
+    assert "extra_extensions" not in sphinx, \
+        "book/_config.yml: list extensions under sphinx.config.extensions (extra_extensions is ignored)"
+    extensions = sphinx["config"]["extensions"]
+    assert "myst_parser" in extensions and "myst_nb" not in extensions
+    ours = {f"bookkit.extensions.{p.stem}" for p in (ROOT / "scripts" / "bookkit" / "extensions").glob("*.py")
+            if p.stem != "__init__"}
+    # Every bookkit extension is loaded (or pulled in by one that is).
+    loaded = set(extensions) | {"bookkit.extensions.book"}
+    assert ours <= loaded, f"bookkit extensions not in book/_config.yml: {sorted(ours - loaded)}"
+    conf = (BOOK / "conf.py").read_text()
+    assert "'myst_nb'" not in conf and "'myst_parser'" in conf, "regenerate book/conf.py (make html)"
