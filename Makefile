@@ -46,11 +46,15 @@ html: book/conf.py ## Build the HTML book (incremental) and print where it is
 	$(SPHINX) -b html $(STRICT) -q -d $(DOCTREES) book $(HTML)
 	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html"
 
+# Tests run on every core, one test file per worker (--dist loadfile: a file's
+# tests share their fixtures, such as the browser and the built pages).
+PYTEST_WORKERS ?= auto
+
 test: book/conf.py $(VENV)/.installed-test ## Lint, build strictly from a clean folder, run all tests
 	$(BIN)/python -m bookkit.checks.lint
 	rm -rf $(HTML) $(DOCTREES)
 	$(SPHINX) -b html $(STRICT) -q -d $(DOCTREES) book $(HTML)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 serve: book/conf.py ## Live preview at http://127.0.0.1:8000, rebuilt on every save
 	$(BIN)/sphinx-autobuild --host $(HOST) --port $(PORT) -d $(DOCTREES) \

@@ -22,11 +22,29 @@ def copy_book(tmp_path: Path) -> Path:
     return dest
 
 
+def seed_caches(outdir: Path) -> None:
+    """Give a build in *outdir* the main build's content-keyed caches.
+
+    The build cache (_build/.cache: formatted citations, icon fonts) and the
+    model data's figures and downloads (_build/modeldata, with the stamp of
+    the data and code they were made from) are reused only when their keys
+    match, so a test that changes the data still redraws; one that does not
+    skips the work.
+    """
+    import shutil
+
+    for name in (".cache", "modeldata"):
+        source, target = ROOT / "_build" / name, outdir / name
+        if source.is_dir() and not target.exists():
+            shutil.copytree(source, target)
+
+
 def sphinx_build(srcdir: Path, outdir: Path, *extra: str):
     """Build like `make test` does (strict, keep going); return the finished process."""
     import subprocess
     import sys
 
+    seed_caches(outdir)
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n", "-q",
            "-d", str(outdir / "doctrees"), *extra, str(srcdir), str(outdir / "html")]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=srcdir, timeout=600)

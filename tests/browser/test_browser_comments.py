@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from browserkit import book_config, chapter_pages, open_visit
+from browserkit import AFTER_TWO_FRAMES_JS, book_config, chapter_pages, open_visit
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +94,7 @@ def test_widget_script_is_requested_only_after_scrolling_to_the_end(browser, sit
             "() => { scrollBy(0, 60); return document.querySelector('.book-comments').getBoundingClientRect().top > innerHeight + 400; }"
         )
         if far:
-            v.page.wait_for_timeout(300)
+            v.page.evaluate(AFTER_TWO_FRAMES_JS)  # the scroll's intersection callbacks have run
             assert v.external_after_load == [], f"{page}: requested before the end: {v.external_after_load}"
         with v.page.expect_request(re.compile(r"^https://utteranc\.es/client\.js"), timeout=5000):
             _scroll_to_end(v.page)
@@ -147,14 +147,10 @@ def test_theme_switch_changes_page_and_comments_theme(browser, site, scheme):
         p.dispatch_event(".book-comments__load", "click")
         client = p.wait_for_function("() => window.__utterancesClient").json_value()
         assert client["theme"] == f"github-{other}"
-        p.wait_for_selector(".book-comments iframe.utterances-frame", state="attached")
-        frame = None
-        for _ in range(50):
-            frame = next((f for f in p.frames if f.url.startswith("https://utteranc.es/utterances.html")), None)
-            if frame is not None:
-                break
-            p.wait_for_timeout(100)
-        assert frame is not None, "the utterances iframe did not load"
+        iframe = p.wait_for_selector(".book-comments iframe.utterances-frame", state="attached")
+        frame = iframe.content_frame()
+        assert frame is not None, "the utterances iframe has no frame"
+        frame.wait_for_url(re.compile(r"^https://utteranc\.es/utterances\.html"))
         frame.wait_for_load_state()
         frame.wait_for_function("() => Array.isArray(window.received)")
         # Switch after loading: the page and the widget (postMessage) follow.

@@ -85,8 +85,10 @@ def test_rendered_pages_show_the_config_facts(html_dir):
 
 def test_broken_cross_reference_fails_the_build_naming_the_file(tmp_path):
     book = copy_book(tmp_path)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: timeline\n")
     timeline = book / "timeline.md"
     timeline.write_text(timeline.read_text() + "\n\nSee {ref}`no-such-label-anywhere`.\n")
+    # Only the page under test (and the front page) is built.
     result = sphinx_build(book, tmp_path / "out")
     assert result.returncode != 0, "a broken cross-reference must fail the strict build"
     assert re.search(r"timeline\.md:\d+: (WARNING|ERROR).*no-such-label-anywhere", result.stderr), result.stderr
