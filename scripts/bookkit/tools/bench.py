@@ -419,6 +419,8 @@ def summary(data: dict) -> str:
         "(scripts/benchmark.sh, scripts/bookkit/tools/bench.py); every number is in results.json.",
         "",
     ]
+    for part, when in sorted(data.get("carried_over", {}).items()):
+        lines += [f"The {part} numbers are from an earlier run ({when}).", ""]
     if b:
         lines += [
             "## Build",
@@ -531,6 +533,14 @@ def main() -> None:
     if "vnu" not in args.skip:
         data["vnu"] = vnu(html)
         log(f"Nu HTML checker: {data['vnu']['errors']} errors, {data['vnu']['warnings']} warnings")
+    # A part left out keeps its previous numbers, with the date they were measured.
+    previous = OUT / "results.json"
+    if args.skip and previous.is_file():
+        old = json.loads(previous.read_text())
+        for part in args.skip:
+            if part in old:
+                data[part] = old[part]
+                data.setdefault("carried_over", {})[part] = old.get("carried_over", {}).get(part, old.get("when"))
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(data, indent=1) + "\n")
     (OUT / "results.md").write_text(summary(data))
