@@ -1,0 +1,52 @@
+"""Fact boxes and generated tables are built as nodes from the data: every
+data field shows as written (text, never markup), citations still link."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bookpaths import copy_book, sphinx_build
+
+MARKUP_NAME = "GPT-J *6B* | `x`"
+MARKUP_ORG = "Eleuther[AI](https://example.org) {cite:p}`nothing`"
+
+
+def test_data_fields_are_text_never_markup(tmp_path):
+    from bs4 import BeautifulSoup
+
+    book = copy_book(tmp_path)
+    models = book / "data" / "models.yaml"
+    text = models.read_text(encoding="utf-8")
+    text = text.replace("  name: GPT-J 6B\n", f"  name: '{MARKUP_NAME}'\n", 1)
+    text = text.replace("  organisation: EleutherAI\n", f"  organisation: '{MARKUP_ORG}'\n", 1)
+    models.write_text(text, encoding="utf-8")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    (book / "page.md").write_text(textwrap.dedent("""\
+        # Page
+
+        ```{model-facts} gpt-j-6b
+        ```
+
+        ```{model-table} all-models
+        ```
+
+        ```{bibliography}
+        ```
+        """))
+    result = sphinx_build(book, tmp_path / "out", "-D", "suppress_warnings=bibtex.bibliography_cited_entries")
+    page = BeautifulSoup((tmp_path / "out" / "html" / "page.html").read_text(), "html.parser")
+    box = page.select_one(".model-facts")
+    assert box is not None, result.stderr[-3000:]
+    assert box.select_one(".rubric").get_text() == f"{MARKUP_NAME} at a glance"
+    cells = {tr.find_all("td")[0].get_text(strip=True): tr.find_all("td")[1] for tr in box.select("tr")}
+    assert cells["Organisation"].get_text(strip=True) == MARKUP_ORG
+    assert cells["Organisation"].find("a") is None and cells["Organisation"].find("em") is None
+    # Citations are still real links to the bibliography, and the licence links to its text.
+    assert cells["Sources"].select("a[href^='#']"), cells["Sources"]
+    assert cells["Licence"].find("a", href=True) is not None
+    row = next(tr for tr in page.select("table.model-table tr")
+               if tr.find("td") and tr.find("td").get_text(" ", strip=True).startswith("GPT-J"))
+    first, second = row.find_all("td")[:2]
+    assert first.get_text(" ", strip=True).startswith(MARKUP_NAME)
+    assert first.find("em") is None and first.find("code") is None
+    assert second.get_text(strip=True) == MARKUP_ORG
