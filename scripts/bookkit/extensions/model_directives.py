@@ -10,6 +10,11 @@ Directives and role (MyST syntax shown):
 * ```{model-downloads}```      links to the data as CSV and JSON
 * {fact}`ID:FIELD`             one value inline, e.g. {fact}`mistral-7b:parameters_b`
 
+Fact boxes and tables are built as docutils nodes: every data field is a
+text node (a name with ``*`` or ``|`` shows as written, never as markup);
+citations go through sphinxcontrib-bibtex's ``cite:p`` role. Numbers and
+dates follow bookkit.data.formats, the book's one number format.
+
 The data is validated once per build (bad data stops the build with
 ``file:line`` messages). Figures, CSV and JSON are written to
 ``<build>/modeldata/`` only when the data or this code changed, so a no-change
@@ -22,8 +27,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Union
 
 from docutils import nodes
@@ -43,7 +48,6 @@ HERE = Path(__file__).resolve().parent
 
 
 # --- formatting: one convention for the whole book (bookkit.data.formats) -------------
-
 
 def fact_value(data: ModelData, rec: ModelRecord, field: str) -> str:
     """The inline text of one field, as the {fact} role shows it."""
