@@ -29,7 +29,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
@@ -40,8 +40,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from bookkit.data import formats as fmt
-from bookkit.data import models as modeldata
-from bookkit.data.models import ModelData, ModelRecord
+
+if TYPE_CHECKING:  # loading the data layer (pydantic) waits until a page needs the data
+    from bookkit.data.models import ModelData, ModelRecord
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -112,7 +113,7 @@ def cited(rec: ModelRecord) -> Cited:
 
 # --- tables -----------------------------------------------------------------
 
-Row = Callable[[ModelData, ModelRecord], list[Cell]]
+Row = Callable[["ModelData", "ModelRecord"], list[Cell]]
 
 
 def _base_row(data: ModelData, m: ModelRecord) -> list[Cell]:
@@ -246,32 +247,50 @@ def artefact_dir(app: Sphinx) -> Path:
     return Path(app.doctreedir).parent / "modeldata"
 
 
+def model_data(app: Sphinx) -> ModelData:
+    """The validated model data, loaded on first use in a build."""
+    if getattr(app, "modeldata", None) is None:
+        from bookkit.data import models as modeldata
+
+        models_file, licences_file, bib_file = _data_files(app)
+        try:
+            app.modeldata = modeldata.load(models_file, licences_file, bib_file)
+        except modeldata.DataError as err:
+            raise ExtensionError("the model data does not validate:\n" + str(err)) from None
+    return app.modeldata
+
+
 def load_and_generate(app: Sphinx) -> None:
-    """Validate the data, then (re)write figures and downloads if anything changed."""
-    models_file, licences_file, bib_file = _data_files(app)
-    try:
-        app.modeldata = modeldata.load(models_file, licences_file, bib_file)
-    except modeldata.DataError as err:
-        raise ExtensionError("the model data does not validate:\n" + str(err)) from None
+    """(Re)write figures and downloads if the data or the code changed, validating the data first.
+
+    When nothing changed, the data is not even loaded unless a page that is
+    read again uses it (a page using the data is read again whenever the
+    data changes, so bad data still stops the build).
+    """
+    app.modeldata = None
+    models_file, licences_file, _bib = _data_files(app)
     digest = hashlib.sha256()
     data_code = HERE.parent / "data"
-    for path in (models_file, licences_file, data_code / "figures.py", data_code / "formats.py", Path(__file__)):
+    for path in (models_file, licences_file, data_code / "figures.py", data_code / "formats.py",
+                 data_code / "models.py", Path(__file__)):
         digest.update(path.read_bytes())
     out = artefact_dir(app)
     stamp = out / "stamp"
     if stamp.is_file() and stamp.read_text() == digest.hexdigest():
         return  # nothing changed since the last build
+    data = model_data(app)
+    from bookkit.data import models as modeldata
     from bookkit.data.figures import FIGURES
 
     out.mkdir(parents=True, exist_ok=True)
     for name, spec in FIGURES.items():
-        fig = spec.draw(app.modeldata)
+        fig = spec.draw(data)
         fig.savefig(out / f"{name}.svg", format="svg", metadata={"Date": None}, bbox_inches="tight")
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    (out / "models.json").write_text(modeldata.to_json(app.modeldata), encoding="utf-8")
-    (out / "models.csv").write_text(modeldata.to_csv(app.modeldata), encoding="utf-8")
+    (out / "models.json").write_text(modeldata.to_json(data), encoding="utf-8")
+    (out / "models.csv").write_text(modeldata.to_csv(data), encoding="utf-8")
     stamp.write_text(digest.hexdigest())
     logger.info("model data: wrote %d figures and the CSV/JSON downloads to %s", len(FIGURES), out)
 
@@ -287,7 +306,7 @@ class ModelDataDirective(SphinxDirective):
     def data(self) -> ModelData:
         for path in _data_files(self.env.app)[:2]:
             self.env.note_dependency(str(path))
-        return self.env.app.modeldata
+        return model_data(self.env.app)
 
     def fail(self, message: str) -> list[nodes.Node]:
         raise self.error(f"{self.name}: {message}")
@@ -448,7 +467,7 @@ def fact_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     env = inliner.document.settings.env
     for path in _data_files(env.app)[:2]:
         env.note_dependency(str(path))
-    data: ModelData = env.app.modeldata
+    data = model_data(env.app)
     ident, _, field = text.partition(":")
     rec = data.by_id().get(ident)
     try:

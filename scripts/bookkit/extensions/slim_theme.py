@@ -253,6 +253,8 @@ def lazy_images(body: str) -> str:
 def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if app.builder.format != "html":
         return
+    if pagename in app.env.all_docs:
+        app.bookkit_pages_written = getattr(app, "bookkit_pages_written", 0) + 1
     body = context.get("body", "") or ""
     needs = page_needs(body)
     if body.count("<img ") > 1:
@@ -511,6 +513,9 @@ def subset_icon_fonts(app: Sphinx, exception) -> None:
         return
     outdir = Path(app.outdir)
     target = outdir / "_static" / "bookkit"
+    if not getattr(app, "bookkit_pages_written", 0) and (target / "icons.css").is_file() \
+            and (target / "pydata-sphinx-theme.css").is_file():
+        return  # no page of the book was written: the icons in use are those of the last build
     target.mkdir(parents=True, exist_ok=True)
     static = _theme_static()
     css = (static / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
