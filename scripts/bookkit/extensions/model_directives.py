@@ -49,6 +49,12 @@ HERE = Path(__file__).resolve().parent
 
 
 # --- formatting: one convention for the whole book (bookkit.data.formats) -------------
+# The names of the formatters this module had before bookkit.data.formats,
+# for extensions that import them; they all write the one format.
+count_short = fmt.parameters
+count_words = fmt.parameters
+context_short = fmt.context
+day = fmt.day
 
 def fact_value(data: ModelData, rec: ModelRecord, field: str) -> str:
     """The inline text of one field, as the {fact} role shows it."""
@@ -261,13 +267,9 @@ def model_data(app: Sphinx) -> ModelData:
 
 
 def load_and_generate(app: Sphinx) -> None:
-    """(Re)write figures and downloads if the data or the code changed, validating the data first.
-
-    When nothing changed, the data is not even loaded unless a page that is
-    read again uses it (a page using the data is read again whenever the
-    data changes, so bad data still stops the build).
-    """
+    """Validate the data (``app.modeldata``), then (re)write figures and downloads if anything changed."""
     app.modeldata = None
+    model_data(app)
     models_file, licences_file, _bib = _data_files(app)
     digest = hashlib.sha256()
     data_code = HERE.parent / "data"
@@ -278,7 +280,7 @@ def load_and_generate(app: Sphinx) -> None:
     stamp = out / "stamp"
     if stamp.is_file() and stamp.read_text() == digest.hexdigest():
         return  # nothing changed since the last build
-    data = model_data(app)
+    data = app.modeldata
     from bookkit.data import models as modeldata
     from bookkit.data.figures import FIGURES
 
