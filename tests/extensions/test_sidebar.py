@@ -68,6 +68,17 @@ def test_sidebar_once_gives_the_same_site_as_the_theme(tmp_path):
     # The fixture really has nested, current, opened entries.
     deep = (tmp_path / "once" / "html" / "one" / "a" / "deep.html").read_text()
     assert 'class="toctree-l3 current active' in deep and '<details open="open">' in deep
+    # Every toggle has an accessible name (axe-core: summary-name).
+    assert '<summary aria-label="Sections of One">' in deep and "<summary>" not in deep
+
+
+def test_name_summaries_names_each_toggle_after_its_entry():
+    from bookkit.extensions.slim_theme import name_summaries
+
+    html_text = ('<a class="reference internal" href="m.html">Models &amp; <em>more</em></a>'
+                 '<details open="open"><summary><span class="toctree-toggle"></span></summary>')
+    assert name_summaries(html_text).endswith(
+        '<details open="open"><summary aria-label="Sections of Models &amp; more"><span class="toctree-toggle"></span></summary>')
 
 
 NEUTRAL = (

@@ -348,10 +348,35 @@ def mark_current(html_text: str, href: str) -> str | None:
     return out
 
 
+SUMMARY_AFTER_LINK = re.compile(
+    r'(<a class="[^"]*reference internal[^"]*" href="[^"]*">)(.*?)(</a><details(?: open="open")?>)<summary>')
+
+
+def name_summaries(html_text: str) -> str:
+    """Give each sidebar toggle (``<summary>``, only a chevron icon) an accessible name.
+
+    axe-core: "Summary elements must have discernible text". The name says
+    what the toggle shows: "Sections of Models".
+    """
+    def named(match: re.Match) -> str:
+        title = html.escape(html.unescape(TAGS.sub("", match.group(2))).strip(), quote=True)
+        return f'{match.group(1)}{match.group(2)}{match.group(3)}<summary aria-label="Sections of {title}">'
+
+    return SUMMARY_AFTER_LINK.sub(named, html_text)
+
+
 def sidebar_once(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Swap the theme's generate_toctree_html for one that renders the sidebar once per folder."""
     original = context.get("generate_toctree_html")
-    if original is None or app.builder.name != "html" or not app.config.bookkit_sidebar_once:
+    if original is None or app.builder.format != "html":
+        return
+
+    def theme_sidebar(kind, *args, **kwargs):
+        result = original(kind, *args, **kwargs)
+        return name_summaries(str(result)) if kind == "sidebar" else result
+
+    context["generate_toctree_html"] = theme_sidebar
+    if app.builder.name != "html" or not app.config.bookkit_sidebar_once:
         return
     if not getattr(context.get("toctree"), "__module__", "").startswith("sphinx."):
         return  # another extension renders this page's tree (the 404 page's absolute links)
@@ -369,7 +394,7 @@ def sidebar_once(app: Sphinx, pagename: str, templatename: str, context: dict, d
             neutral_page = f"{folder}/{SIDEBAR_NEUTRAL_PAGE}" if folder else SIDEBAR_NEUTRAL_PAGE
             fake = {"toctree": lambda **kw: app.builder._get_local_toctree(neutral_page, **kw)}
             add_toctree_functions(app, neutral_page, templatename, fake, None)
-            cache[key] = str(fake["generate_toctree_html"](kind, **dict(kwargs_key)))
+            cache[key] = name_summaries(str(fake["generate_toctree_html"](kind, **dict(kwargs_key))))
         return cache[key]
 
     def generate_toctree_html(kind, startdepth=1, show_nav_level=1, **kwargs):
@@ -384,7 +409,7 @@ def sidebar_once(app: Sphinx, pagename: str, templatename: str, context: dict, d
             marked = mark_current(html_text, href) if pagename in cache["in_tree"] else html_text
             if marked is not None:
                 return marked
-        return original(kind, startdepth=startdepth, show_nav_level=show_nav_level, **kwargs)
+        return theme_sidebar(kind, startdepth=startdepth, show_nav_level=show_nav_level, **kwargs)
 
     context["generate_toctree_html"] = generate_toctree_html
 
