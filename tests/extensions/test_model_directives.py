@@ -20,7 +20,7 @@ def test_data_fields_are_text_never_markup(tmp_path):
     text = text.replace("  name: GPT-J 6B\n", f"  name: '{MARKUP_NAME}'\n", 1)
     text = text.replace("  organisation: EleutherAI\n", f"  organisation: '{MARKUP_ORG}'\n", 1)
     models.write_text(text, encoding="utf-8")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: page\nchapters:\n  - file: models/retrieval\n")
     (book / "page.md").write_text(textwrap.dedent("""\
         # Page
 
@@ -28,6 +28,9 @@ def test_data_fields_are_text_never_markup(tmp_path):
         ```
 
         ```{model-table} all-models
+        ```
+
+        ```{model-table} retrieval-models
         ```
 
         ```{bibliography}
@@ -50,3 +53,9 @@ def test_data_fields_are_text_never_markup(tmp_path):
     assert first.get_text(" ", strip=True).startswith(MARKUP_NAME)
     assert first.find("em") is None and first.find("code") is None
     assert second.get_text(strip=True) == MARKUP_ORG
+    # A linked table: each name links to its section (or page), then its sources; the caption links too.
+    linked = page.select_one("table#table-retrieval-models")
+    assert linked is not None and linked.select_one("caption a[href]") is not None
+    first = linked.select("tbody tr")[0].find("td")
+    hrefs = [a["href"] for a in first.find_all("a", href=True)]
+    assert any(h.startswith("models/retrieval.html") for h in hrefs) and any(h.startswith("#") for h in hrefs), hrefs
