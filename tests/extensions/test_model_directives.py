@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from bookpaths import copy_book, sphinx_build
 
 MARKUP_NAME = "GPT-J *6B* | `x`"
@@ -59,3 +61,28 @@ def test_data_fields_are_text_never_markup(tmp_path):
     first = linked.select("tbody tr")[0].find("td")
     hrefs = [a["href"] for a in first.find_all("a", href=True)]
     assert any(h.startswith("models/retrieval.html") for h in hrefs) and any(h.startswith("#") for h in hrefs), hrefs
+
+
+@pytest.mark.build
+def test_fact_boxes_mark_secondary_evidence_and_show_notes(html_dir):
+    """A record resting on secondary sources says so in its fact box; a record's note is shown."""
+    import re
+
+    import yaml
+
+    from bookpaths import BOOK
+
+    records = {r["id"]: r for r in yaml.safe_load((BOOK / "data" / "models.yaml").read_text(encoding="utf-8"))}
+    boxed = {}
+    for page in BOOK.rglob("*.md"):
+        for rid in re.findall(r"```\{model-facts\} (\S+)", page.read_text(encoding="utf-8")):
+            boxed.setdefault(rid, page.relative_to(BOOK).with_suffix(".html"))
+    secondary = [rid for rid in boxed if records[rid].get("evidence") == "secondary"]
+    assert secondary, "no boxed record rests on secondary sources: nothing to check"
+    for rid in secondary:
+        html = (html_dir / boxed[rid]).read_text(encoding="utf-8")
+        box = html[html.index(f"{records[rid]['name']} at a glance"):]
+        box = box[:box.index("</table>")]
+        assert "secondary sources only" in box, f"{boxed[rid]}: fact box of '{rid}' does not say its evidence is secondary"
+        if records[rid].get("note"):
+            assert "Note" in box, f"{boxed[rid]}: fact box of '{rid}' does not show the record's note"

@@ -24,6 +24,8 @@ edit to the data re-reads exactly those pages.
 
 from __future__ import annotations
 
+from datetime import date
+
 import hashlib
 import os
 import re
@@ -150,9 +152,11 @@ TABLES: dict[str, tuple[str, list[str], Callable[[ModelRecord], bool], Row]] = {
         _base_row,
     ),
     "small-models": (
-        "Open-weight language models under 15 billion parameters released since 2024. " + fmt.CONVENTION,
+        "Open-weight language models under 15 billion parameters released in the twelve months to "
+        "November 2026. " + fmt.CONVENTION,
         BASE_HEAD,
-        lambda m: m.open_weights and m.released.year >= 2024 and m.modality in LANGUAGE
+        lambda m: m.open_weights and date(2025, 12, 1) <= m.released <= date(2026, 11, 30)
+        and m.modality in LANGUAGE
         and m.parameters_b is not None and m.parameters_b < 15,
         _base_row,
     ),
@@ -400,6 +404,12 @@ class ModelFacts(ModelDataDirective):
             ["Commercial use", commercial], ["Openness", openness(rec)],
             ["Sources", Cited("", tuple(rec.citations))],
         ]
+        # Readers must see when a record rests on secondary sources, and where sources disagree.
+        if rec.evidence == "secondary":
+            rows.append(["Evidence", "secondary sources only: no primary source (card, paper or "
+                                     "announcement) was found for this release"])
+        if rec.note:
+            rows.append(["Note", rec.note])
         box = nodes.container(classes=["model-facts"])
         box += nodes.rubric(text=f"{rec.name} at a glance")
         box += self.table(rows, [1, 3], classes=["colwidths-given", "model-facts-table"])
