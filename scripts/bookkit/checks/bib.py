@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pybtex.errors
-import yaml
+from bookkit.data import safeyaml
 from pybtex.database import BibliographyData
 from pybtex.database.input.bibtex import Parser
 
@@ -104,8 +104,8 @@ def data_keys(root: Path) -> set[str]:
 
     for path in sorted((root / "book" / "data").glob("*.yaml")):
         try:
-            walk(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except yaml.YAMLError:
+            walk(safeyaml.load_file(path))
+        except safeyaml.YamlError:
             pass  # the data check reports broken YAML
     return keys
 

@@ -13,14 +13,17 @@ from pathlib import Path
 
 from bookkit.checks import bib as bibcheck
 from bookkit.data import memory as hardwaredata
+from bookkit.checks import config as configcheck
 from bookkit.data import models as modeldata
 from bookkit.data import scores as scoredata
+from bookkit.data import safeyaml
 from bookkit.checks import onetruth
 from bookkit.checks import pages as pagecheck
 from bookkit.checks import urls as urlcheck
 from bookkit.checks.source import ROOT
 
 CHECKS = [
+    configcheck.check, # _config.yml, _toc.yml, guards.yml: strict YAML, Jupyter Book's schema
     bibcheck.check,    # references.bib: parse, keys, fields, duplicates, citations, canonical form
     pagecheck.check,   # pages and figures: titles, intros, TODOs, captions, alt text, images, scripts
     urlcheck.check,    # URL hygiene in pages, data and config (the bib's URLs: bibcheck)
@@ -38,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     for check in CHECKS:
         try:
             problems += check(root)
+        except safeyaml.YamlError as err:  # e.g. _toc.yml refused: say it once
+            if str(err) not in problems:
+                problems.append(str(err))
         except Exception as err:  # a crashing check must not hide the others
             problems.append(f"{check.__module__}: crashed: {err!r}")
     for p in problems:

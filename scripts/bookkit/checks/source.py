@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from bookkit.data import safeyaml
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -191,7 +191,7 @@ def toc_files(root: Path) -> list[tuple[str, int]]:
     """Every page named in book/_toc.yml, in order, with its line in _toc.yml."""
     toc = root / "book" / "_toc.yml"
     text = toc.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safeyaml.loads(text, rel(root, toc)) or {}
     names: list[str] = []
 
     def walk(node):
@@ -246,7 +246,7 @@ def load_allowlist(root: Path, section: str) -> tuple[list[dict], list[str]]:
     if not path.exists():
         return [], []
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safeyaml.loads(text, rel(root, path)) or {}
     entries = data.get(section) or []
     problems = []
     for entry in entries:

@@ -92,9 +92,9 @@ def sphinx(out: Path, *extra: str, strict: bool = True) -> float:
 
 def floor_conf(where: Path) -> Path:
     """A conf.py for bare Sphinx + myst-parser with the book's parse settings."""
-    import yaml
+    from bookkit.data import safeyaml
 
-    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    config = safeyaml.load_file(BOOK / "_config.yml")
     myst = (config.get("parse") or {}).get("myst_enable_extensions") or []
     excludes = config.get("exclude_patterns") or []
     where.mkdir(parents=True, exist_ok=True)
