@@ -1,0 +1,286 @@
+"""Sphinx extension: what a page may read and run, and what a reader's browser allows.
+
+Pages and data arrive by pull request and the site runs in readers' browsers.
+This extension makes the build itself refuse what must never be published,
+each with a build error at the page's file and line:
+
+1. **Nothing outside book/ is read.** Every path a page names (``{include}``,
+   ``{literalinclude}``, ``{download}``, images and figures, ``:file:`` of
+   ``raw`` and ``csv-table``) goes through ``BuildEnvironment.relfn2path``,
+   which is wrapped here: a path whose real location (symlinks resolved) is
+   outside the source folder is refused before the file is opened (the
+   build's own generated model-data folder, ``_build/modeldata``, excepted). A page
+   that is itself a symlink to a file outside book/ is read as empty.
+   ``raw``/``csv-table`` with ``:url:`` are refused (the build makes no
+   network request).
+2. **Raw HTML follows an allow-list** (bookkit.checks.htmlsafety, parsed with
+   html5lib as a browser would): no script, event handler, iframe, form,
+   style or ``javascript:`` URL, from MyST HTML, ``{raw} html`` or
+   ``.. raw:: html`` inside ``{eval-rst}``. A refused fragment is removed
+   from the page and reported; links written in Markdown must use https,
+   http, mailto or a relative target.
+3. **No Thebe.** Live code is off in this book; sphinx-thebe still appended
+   a configuration block and an inline ``kernelName`` script to every page.
+   Its listener is disconnected.
+
+HTML builders only (pages that a browser opens):
+
+4. **A Content-Security-Policy on every page** (``<meta http-equiv>``, first
+   in ``<head>``): scripts only from the site itself, the comments host and
+   the hashes of the inline scripts the page really has; no inline event
+   handlers (the theme's two ``onclick`` buttons are rewired by
+   ``static/bookkit/page-actions.js``); frames only from the comments host;
+   ``object-src 'none'``; forms post only to the site; and a referrer policy
+   (``same-origin``: other sites learn nothing of where readers came from).
+   The policy is computed per page after it is written, so its hashes match
+   the page exactly; an inline handler that remains is a build warning.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import DirectiveError
+from docutils.parsers.rst.directives.misc import Raw
+from docutils.parsers.rst.directives.tables import CSVTable
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+from bookkit.checks.htmlsafety import WHAT_TO_DO, fragment_problems, url_scheme
+
+logger = logging.getLogger(__name__)
+
+#: Where the comments widget (utterances) lives; see bookkit.extensions.comments.
+COMMENTS_HOST = "https://utteranc.es"
+SAFE_LINK_SCHEMES = {"", "http", "https", "mailto"}
+REFERRER_POLICY = "same-origin"
+
+# --- 1. nothing outside the source folder ------------------------------------------
+
+
+def inside(folder: str | Path, path: str | Path) -> bool:
+    """Whether ``path`` (symlinks resolved) is ``folder`` or lies under it."""
+    top = os.path.realpath(folder)
+    real = os.path.realpath(path)
+    return real == top or real.startswith(top + os.sep)
+
+
+class OutsideBook(DirectiveError):
+    """A path that resolves outside the source folder (a docutils error, level 3)."""
+
+    def __init__(self, name: str, real: str):
+        super().__init__(3, f"'{name}' resolves outside book/ (to {real}): a page may only use files "
+                            "inside book/; copy the file into book/ (no symlinks that leave it)")
+
+
+_relfn2path = BuildEnvironment.relfn2path
+
+
+def generated_dir(env: BuildEnvironment) -> Path:
+    """The folder of files the build itself generates from the model data
+    (bookkit.extensions.model_directives.artefact_dir): pages may use those."""
+    return Path(env.doctreedir).parent / "modeldata"
+
+
+def guarded_relfn2path(self: BuildEnvironment, filename: str, docname: str | None = None):
+    rel, absolute = _relfn2path(self, filename, docname)
+    if not (inside(self.srcdir, absolute) or inside(generated_dir(self), absolute)):
+        raise OutsideBook(filename, os.path.realpath(absolute))
+    return rel, absolute
+
+
+guarded_relfn2path.__doc__ = _relfn2path.__doc__
+guarded_relfn2path.bookkit_guard = True  # type: ignore[attr-defined]
+
+
+def _guard_file_options(directive) -> None:
+    if "url" in directive.options:
+        raise directive.error(f"{directive.name}: :url: is refused (the build makes no network request): "
+                              "save the content in book/ and use :file:")
+    if "file" in directive.options:
+        env = directive.state.document.settings.env
+        try:
+            env.relfn2path(directive.options["file"], env.docname)
+        except OutsideBook as err:
+            raise directive.error(f"{directive.name}: {err.msg}") from None
+
+
+class GuardedRaw(Raw):
+    def run(self):
+        _guard_file_options(self)
+        return super().run()
+
+
+class GuardedCSVTable(CSVTable):
+    def run(self):
+        _guard_file_options(self)
+        return super().run()
+
+
+def guard_source(app: Sphinx, docname: str, source: list[str]) -> None:
+    path = app.env.doc2path(docname)
+    if not inside(app.srcdir, path):
+        logger.warning("%s is a link to %s, outside book/: it is not published; replace the link "
+                       "with the file itself", docname, os.path.realpath(path), location=docname,
+                       type="bookkit", subtype="outside")
+        source[0] = ""
+
+
+def _refuse(node: nodes.Node, message: str) -> None:
+    logger.warning(message, location=node, type="bookkit", subtype="html")
+
+
+def guard_doctree(app: Sphinx, doctree: nodes.document) -> None:
+    """Before Sphinx's collectors copy images and downloads: refuse what leaves book/,
+    unsafe raw HTML and unsafe link schemes."""
+    env = app.env
+    for node in list(doctree.findall(addnodes.download_reference)):
+        target = node.get("reftarget", "")
+        if "://" in target:
+            continue
+        try:
+            env.relfn2path(target, env.docname)
+        except OutsideBook as err:
+            _refuse(node, f"download: {err.msg}")
+            node.replace_self(nodes.inline(node.astext(), node.astext()))
+    for node in list(doctree.findall(nodes.image)):
+        uri = node.get("uri", "")
+        if "://" in uri or uri.startswith("data:"):
+            continue
+        try:
+            env.relfn2path(uri.split("?")[0], env.docname)
+        except OutsideBook as err:
+            _refuse(node, f"image: {err.msg}")
+            node.parent.remove(node)
+    for node in list(doctree.findall(nodes.raw)):
+        if "html" not in node.get("format", "").split():
+            continue
+        found = fragment_problems(node.astext())
+        for message, _ in found:
+            _refuse(node, f"raw HTML: {message}: {WHAT_TO_DO}")
+        if found:
+            node.parent.remove(node)
+    for node in list(doctree.findall(nodes.reference)):
+        uri = node.get("refuri", "")
+        scheme = url_scheme(uri)
+        if uri and scheme not in SAFE_LINK_SCHEMES:
+            _refuse(node, f"link to '{scheme}:...' ({node.astext()[:40]!r}): only https, http, mailto and "
+                          "relative links are allowed")
+            node.replace_self(nodes.inline(node.astext(), node.astext()))
+
+
+# --- 3. no Thebe ----------------------------------------------------------------
+
+
+def drop_thebe(app: Sphinx) -> None:
+    for listeners in app.events.listeners.values():
+        for listener in list(listeners):
+            if getattr(listener.handler, "__module__", "").startswith("sphinx_thebe"):
+                app.disconnect(listener.id)
+
+
+# --- 4. Content-Security-Policy ------------------------------------------------------
+
+INLINE_SCRIPT_RE = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
+# The theme's two inline handlers, and what replaces them (page-actions.js).
+HANDLERS = {
+    'onclick="window.print()"': 'data-bookkit-action="print"',
+    'onclick="toggleFullScreen()"': 'data-bookkit-action="fullscreen"',
+}
+HANDLER_RE = re.compile(r"<[a-zA-Z][^>]*?\s(on[a-z]+)\s*=", re.S)
+CHARSET_RE = re.compile(r"<meta charset=[^>]*>", re.I)
+OLD_META_RE = re.compile(r'\s*<meta (http-equiv="Content-Security-Policy"|name="referrer")[^>]*>')
+
+
+def policy(script_hashes: list[str], comments_host: str | None) -> str:
+    frames = comments_host or "'none'"
+    scripts = " ".join(["'self'", *([comments_host] if comments_host else []),
+                        *(f"'sha256-{h}'" for h in script_hashes)])
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src {scripts}",
+        # Sphinx writes table and figure widths as style attributes; no style
+        # can run script, and the content allow-list refuses <style> and style=.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        f"frame-src {frames}",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ])
+
+
+def script_hashes(page: str) -> list[str]:
+    hashes = []
+    for m in INLINE_SCRIPT_RE.finditer(page):
+        digest = base64.b64encode(hashlib.sha256(m[1].encode("utf-8")).digest()).decode()
+        if digest not in hashes:
+            hashes.append(digest)
+    return hashes
+
+
+def secure_page(page: str, comments_host: str | None) -> tuple[str, list[str]]:
+    """The page with its policy and referrer meta first in <head>; and the
+    inline handlers that remain (which the policy blocks)."""
+    for old, new in HANDLERS.items():
+        page = page.replace(old, new)
+    page = OLD_META_RE.sub("", page)
+    meta = (f'<meta http-equiv="Content-Security-Policy" content="{policy(script_hashes(page), comments_host)}" />'
+            f'\n    <meta name="referrer" content="{REFERRER_POLICY}" />')
+    m = CHARSET_RE.search(page)
+    if m:
+        page = page[:m.end()] + "\n    " + meta + page[m.end():]
+    else:
+        page = re.sub(r"<head>", lambda h: h[0] + "\n    " + meta, page, count=1, flags=re.I)
+    return page, sorted({h[1] for h in HANDLER_RE.finditer(page)})
+
+
+def note_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    app.bookkit_written = getattr(app, "bookkit_written", set()) | {pagename}  # type: ignore[attr-defined]
+
+
+def add_policy(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    host = COMMENTS_HOST if getattr(app.config, "bookkit_utterances", None) else None
+    for pagename in sorted(getattr(app, "bookkit_written", ())):
+        path = Path(app.builder.get_outfilename(pagename))
+        if not path.is_file():
+            continue
+        page, handlers = secure_page(path.read_text(encoding="utf-8"), host)
+        path.write_text(page, encoding="utf-8")
+        for name in handlers:
+            logger.warning("%s: inline event handler %s= is blocked by the page's Content-Security-Policy: "
+                           "bind it from a script file in scripts/bookkit/extensions/static/bookkit/",
+                           path.name, name, type="bookkit", subtype="csp")
+    app.bookkit_written = set()  # type: ignore[attr-defined]
+
+
+def add_static(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        app.add_js_file("bookkit/page-actions.js", loading_method="defer")
+
+
+def setup(app: Sphinx) -> dict:
+    if not getattr(BuildEnvironment.relfn2path, "bookkit_guard", False):
+        BuildEnvironment.relfn2path = guarded_relfn2path  # type: ignore[method-assign]
+    app.setup_extension("bookkit.extensions.book")  # registers the static folder
+    app.add_directive("raw", GuardedRaw, override=True)
+    app.add_directive("csv-table", GuardedCSVTable, override=True)
+    app.connect("source-read", guard_source)
+    # Before the image and download collectors (priority 500) copy anything.
+    app.connect("doctree-read", guard_doctree, priority=100)
+    app.connect("builder-inited", drop_thebe)
+    app.connect("builder-inited", add_static)
+    app.connect("html-page-context", note_page)
+    app.connect("build-finished", add_policy)
+    return {"parallel_read_safe": True, "parallel_write_safe": False}
