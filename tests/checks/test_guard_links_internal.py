@@ -125,9 +125,7 @@ def test_sphinx_strict_build_misses_raw_html_but_this_check_catches_it(tmp_path)
                           str(src), str(out / "html")], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr  # Sphinx sees nothing wrong
     (src / "_toc.yml").write_text("root: index\n")
-    start = time.perf_counter()
     problems = [p for p in linkcheck_internal.check(out / "html", tmp_path) if "comments" not in p]
-    assert time.perf_counter() - start < 10
     text = "\n".join(problems)
     assert len(problems) == 3, text
     for words in ("book/index.md:7: broken link 'missing.html'", "book/index.md:7: broken link 'gone.png'",

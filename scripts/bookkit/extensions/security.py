@@ -79,6 +79,9 @@ class OutsideBook(DirectiveError):
         super().__init__(3, f"'{name}' resolves outside book/ (to {real}): a page may only use files "
                             "inside book/; copy the file into book/ (no symlinks that leave it)")
 
+    def __str__(self) -> str:  # literalinclude reports str(error)
+        return self.msg
+
 
 _relfn2path = BuildEnvironment.relfn2path
 
@@ -134,7 +137,15 @@ def guard_source(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def _refuse(node: nodes.Node, message: str) -> None:
-    logger.warning(message, location=node, type="bookkit", subtype="html")
+    """A build warning at the node's page and line (the nearest ancestor's line
+    when the node itself has none, as with roles)."""
+    source, line = node, None
+    if isinstance(node, nodes.Inline) and isinstance(node.parent, nodes.TextElement):
+        source = node.parent  # MyST gives roles the line of an earlier block
+    while source is not None and line is None:
+        line, source = source.line, source.parent
+    location = (node.document.settings.env.docname, line) if node.document and line else node
+    logger.warning(message, location=location, type="bookkit", subtype="html")
 
 
 def guard_doctree(app: Sphinx, doctree: nodes.document) -> None:
@@ -245,6 +256,9 @@ def secure_page(page: str, comments_host: str | None) -> tuple[str, list[str]]:
 
 
 def note_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if context.get("sourcename") and pagename in app.env.found_docs \
+            and not inside(app.srcdir, app.env.doc2path(pagename)):
+        context["sourcename"] = ""  # never copy a file from outside book/ into _sources/
     app.bookkit_written = getattr(app, "bookkit_written", set()) | {pagename}  # type: ignore[attr-defined]
 
 
@@ -266,14 +280,16 @@ def add_policy(app: Sphinx, exception: Exception | None) -> None:
 
 
 def add_static(app: Sphinx) -> None:
+    from bookkit.extensions.book import add_static_path
+
     if app.builder.format == "html":
+        add_static_path(app)
         app.add_js_file("bookkit/page-actions.js", loading_method="defer")
 
 
 def setup(app: Sphinx) -> dict:
     if not getattr(BuildEnvironment.relfn2path, "bookkit_guard", False):
         BuildEnvironment.relfn2path = guarded_relfn2path  # type: ignore[method-assign]
-    app.setup_extension("bookkit.extensions.book")  # registers the static folder
     app.add_directive("raw", GuardedRaw, override=True)
     app.add_directive("csv-table", GuardedCSVTable, override=True)
     app.connect("source-read", guard_source)
