@@ -19,6 +19,7 @@ from bookkit.data import scores as scoredata
 from bookkit.data import safeyaml
 from bookkit.checks import onetruth
 from bookkit.checks import pages as pagecheck
+from bookkit.checks import safety
 from bookkit.checks import urls as urlcheck
 from bookkit.checks.source import ROOT
 
@@ -26,6 +27,7 @@ CHECKS = [
     configcheck.check, # _config.yml, _toc.yml, guards.yml: strict YAML, Jupyter Book's schema
     bibcheck.check,    # references.bib: parse, keys, fields, duplicates, citations, canonical form
     pagecheck.check,   # pages and figures: titles, intros, TODOs, captions, alt text, images, scripts
+    safety.check,      # symlinks out of book/, SVG content, eval-rst raw, invisible characters
     urlcheck.check,    # URL hygiene in pages, data and config (the bib's URLs: bibcheck)
     modeldata.check,   # book/data/*.yaml: schema, units, dates, licences, citation keys
     hardwaredata.check,  # book/data/hardware.yaml: schema, units, datasheet citation keys

@@ -161,6 +161,16 @@ def check_html(root: Path, page: Page) -> list[str]:
     return out
 
 
+def check_unclosed(root: Path, page: Page) -> list[str]:
+    out = []
+    for fence, line in page.unclosed:
+        closing = re.match(r"^[`~:]+", fence)
+        out.append(problem(root, page.path, line,
+                           f"'{fence}' is opened here and never closed: add a line '{closing[0] if closing else '```'}' "
+                           "where it ends (until then, the rest of the page is inside it)"))
+    return out
+
+
 def check(root: Path = ROOT) -> list[str]:
     """All page and figure rules; returns the problems (empty = all good)."""
     out: list[str] = []
@@ -180,6 +190,7 @@ def check(root: Path = ROOT) -> list[str]:
         out += check_wip_and_sections(root, page)
         out += check_figures(root, page, allowed_large)
         out += check_html(root, page)
+        out += check_unclosed(root, page)
     return out
 
 

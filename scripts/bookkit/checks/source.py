@@ -90,6 +90,8 @@ class Page:
     path: Path
     lines: list[Line]
     directives: list[Directive]
+    # Fences opened and never closed: (the fence line as written, its line number).
+    unclosed: list[tuple[str, int]] = field(default_factory=list)
 
     def text_lines(self) -> list[Line]:
         return [ln for ln in self.lines if ln.kind == "text"]
@@ -102,8 +104,8 @@ def scan(path: Path, text: str | None = None) -> Page:
     raw = text.splitlines()
     lines: list[Line] = []
     directives: list[Directive] = []
-    # Each open fence: (char, length, kind of its content, Directive or None).
-    stack: list[tuple[str, int, str, Directive | None]] = []
+    # Each open fence: (char, length, kind of its content, Directive or None, line).
+    stack: list[tuple[str, int, str, Directive | None, int]] = []
     in_options = False   # directly after a directive's opening line
     in_yaml_opts = False  # inside a --- ... --- options block
     i = 0
@@ -171,7 +173,7 @@ def scan(path: Path, text: str | None = None) -> Page:
                 new = Directive(name, m["arg"], no, m["fence"])
                 directives.append(new)
                 in_options = True
-            stack.append((m["fence"][0], len(m["fence"]), kind, new))
+            stack.append((m["fence"][0], len(m["fence"]), kind, new, no))
             lines.append(Line(no, s, "fence"))
             continue
         kind = "comment" if s.lstrip().startswith("%") else "text"
@@ -179,7 +181,8 @@ def scan(path: Path, text: str | None = None) -> Page:
         lines.append(ln)
         if directive:
             directive.body.append(ln)
-    return Page(path, lines, directives)
+    unclosed = [(raw[entry[4] - 1].strip(), entry[4]) for entry in stack]
+    return Page(path, lines, directives, unclosed)
 
 
 def strip_code_spans(s: str) -> str:
