@@ -66,9 +66,9 @@ def check_symlinks(root: Path) -> list[str]:
                 continue
             real = os.path.realpath(path)
             if real != top and not real.startswith(top + os.sep):
-                out.append(problem(root, path, None,
-                                   f"symbolic link to {os.readlink(path)} (outside book/): the site must "
-                                   "not publish files from elsewhere; put the file itself in book/"))
+                shown = path.relative_to(root).as_posix()  # the link itself, not its target
+                out.append(f"{shown}: symbolic link to {os.readlink(path)} (outside book/): the site must "
+                           "not publish files from elsewhere; put the file itself in book/")
     return out
 
 
