@@ -176,3 +176,62 @@ def test_format_keeps_every_field_when_it_rewrites(tmp_path):
     assert bibcheck.main(["--root", str(repo), "--format"]) == 0
     assert bibcheck.check(repo) == []
     assert "title = {Mistral {7B}}" in (repo / BIB).read_text()
+
+
+def test_page_missing_from_the_toc_names_path_and_fix(tmp_path):
+    repo = good_book(tmp_path)
+    (repo / "book" / "orphan.md").write_text("# Orphan\n\nA page nobody listed.\n")
+    only(pagecheck.check(repo), "book/orphan.md: ", "not in book/_toc.yml, so it is not published",
+         "add '- file: orphan' to book/_toc.yml")
+
+
+# --- the built pages' visible text ----------------------------------------------------
+
+
+def _built(tmp_path, source: str, html_body: str):
+    from bookkit.checks import rendered
+
+    root = tmp_path / "repo"
+    (root / "book").mkdir(parents=True)
+    (root / "book" / "page.md").write_text(source)
+    html = tmp_path / "html"
+    html.mkdir()
+    (html / "page.html").write_text(f'<html><body><article class="bd-article">{html_body}</article></body></html>')
+    return rendered.check(html, root)
+
+
+def test_doubled_word_from_data_and_prose_is_traced_to_the_source_line(tmp_path):
+    source = "# Page\n\nIntro.\n\nIt has {fact}`gpt-3:parameters_b` billion\nparameters, built to last.\n"
+    body = "<p>It has <span class='model-fact'>175 billion</span> billion parameters, built to last.</p>"
+    only(_built(tmp_path, source, body), "book/page.md:5: ", "'billion billion' reads as a doubled word",
+         "remove one")
+
+
+def test_doubled_title_word(tmp_path):
+    source = "# Page\n\nIntro.\n\nSee the chapter.\nThe {doc}`data` chapter covers it.\n"
+    body = '<p>See the chapter. The <a href="data.html">The model data</a> chapter covers it.</p>'
+    only(_built(tmp_path, source, body), "book/page.md:6: ", "'The The'")
+
+
+@pytest.mark.parametrize("shown", ["{cite:p}`smith2020x`", "```{note}", ":::{figure} x.png"])
+def test_unexpanded_markup_is_reported(tmp_path, shown):
+    source = f"# Page\n\nIntro.\n\nText before {shown} after.\n"
+    only(_built(tmp_path, source, f"<p>Text before {shown} after.</p>"), "book/page.md:5: ",
+         "shows as text on the built page.html", "not expanded")
+
+
+def test_code_is_not_read_as_prose(tmp_path):
+    body = "<p>Write <code>{cite:p}`key`</code> to cite.</p><pre>the the</pre>"
+    assert _built(tmp_path, "# Page\n\nIntro.\n", body) == []
+
+
+def test_spelling_with_project_word_list(tmp_path):
+    from bookkit.checks import rendered
+
+    repo = good_book(tmp_path)
+    append(repo, MODELS, "\nThe model was recieved well.\n")
+    problems = rendered.spelling(repo)
+    only(problems, f"{MODELS}:{line_of(repo, MODELS, 'recieved')}: ", "spelling: recieved ==> received",
+         "scripts/codespell-words.txt")
+    (repo / "scripts" / "codespell-words.txt").write_text("recieved\n")
+    assert rendered.spelling(repo) == []

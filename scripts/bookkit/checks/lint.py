@@ -19,6 +19,7 @@ from bookkit.data import scores as scoredata
 from bookkit.data import safeyaml
 from bookkit.checks import onetruth
 from bookkit.checks import pages as pagecheck
+from bookkit.checks import rendered
 from bookkit.checks import safety
 from bookkit.checks import urls as urlcheck
 from bookkit.checks.source import ROOT
@@ -33,6 +34,7 @@ CHECKS = [
     hardwaredata.check,  # book/data/hardware.yaml: schema, units, datasheet citation keys
     scoredata.check,   # book/data/scores.yaml: schema, model ids, benchmark ids, source keys
     onetruth.check,    # model facts typed in prose that the data already holds
+    rendered.spelling, # codespell on pages, data, bib, README, CONTRIBUTING (scripts/codespell-words.txt)
 ]
 
 

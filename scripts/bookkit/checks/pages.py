@@ -171,6 +171,32 @@ def check_unclosed(root: Path, page: Page) -> list[str]:
     return out
 
 
+def check_unlisted(root: Path) -> list[str]:
+    """Every page source in book/ is in _toc.yml (otherwise it is silently not published)."""
+    import fnmatch
+
+    from bookkit.data import safeyaml
+
+    book = root / "book"
+    config = book / "_config.yml"
+    try:
+        excludes = (safeyaml.load_file(config) or {}).get("exclude_patterns") or [] if config.is_file() else []
+    except (safeyaml.YamlError, AttributeError):
+        excludes = []  # the settings check reports it
+    listed = {page_path(root, name).resolve() for name, _ in toc_files(root)}
+    out = []
+    for path in sorted(book.rglob("*.md")):
+        name = path.relative_to(book).as_posix()
+        if name.split("/")[0] in ("_build", "data") or any(fnmatch.fnmatch(name, p) for p in excludes):
+            continue
+        if path.resolve() not in listed:
+            entry = name[:-3]
+            out.append(problem(root, path, None,
+                               f"this page is not in book/_toc.yml, so it is not published: add "
+                               f"'- file: {entry}' to book/_toc.yml where it belongs, or delete the file"))
+    return out
+
+
 def check(root: Path = ROOT) -> list[str]:
     """All page and figure rules; returns the problems (empty = all good)."""
     out: list[str] = []
@@ -184,6 +210,7 @@ def check(root: Path = ROOT) -> list[str]:
             out.append(problem(root, toc, line,
                                f"chapter '{name}' has no source file: create {rel(root, path)} "
                                "or remove it from _toc.yml"))
+    out += check_unlisted(root)
     for path in book_pages(root):
         page = scan(path)
         out += check_chapter(root, page)

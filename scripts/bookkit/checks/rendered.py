@@ -82,18 +82,21 @@ def find_line(source: Path, text: str, start: int, end: int) -> int | None:
     if not source.is_file() or source.suffix not in (".md", ".rst"):
         return None
     body = source.read_text(encoding="utf-8")
+    found = text[start:end].split()
     after = text[end:end + 60].split()
     before = text[max(0, start - 60):start].split()
-    # The text itself, else the words after it, else those before it (a value
-    # from the data is not written in the source); across line breaks.
-    candidates = [text[start:end], " ".join(after[:5]), " ".join(before[-5:]), " ".join(after[:3])]
-    for needle in candidates:
-        if len(needle) < 8:
+    # (needle, whether the line is that of its end): the text itself; its last
+    # word with what follows; what precedes with its first word (one of the two
+    # may come from the data or a title, and is not in the source); then the
+    # context alone. Matched across line breaks.
+    candidates = [(found, False), (found[-1:] + after[:4], False), (before[-4:] + found[:1], True),
+                  (after[:5], False), (before[-5:], True)]
+    for words, at_end in candidates:
+        if len(" ".join(words)) < 8:
             continue
-        pattern = re.compile(r"\s+".join(re.escape(w) for w in needle.split()))
-        m = pattern.search(body)
+        m = re.search(r"\s+".join(re.escape(w) for w in words), body)
         if m:
-            return body.count("\n", 0, m.start()) + 1
+            return body.count("\n", 0, m.end() if at_end else m.start()) + 1
     return None
 
 
