@@ -118,3 +118,22 @@ def test_citation_key_cannot_carry_markup(tmp_path):
     edit(repo, rel, "citations: [jiang2023mistral]", 'citations: ["jiang2023mistral`<b>"]')
     only(modeldata.check(repo), f"{rel}:{line_of(repo, rel, 'citations:')}: ", "field 'citations'",
          "should match pattern")
+
+
+def test_deep_nesting_never_crashes_the_bib_or_data_checks(tmp_path, capsys):
+    """20,000 levels of nesting (in the data and in a bib value) are reported
+    as problems at their lines, never as a bare RecursionError."""
+    from bookkit.checks import bib as bibcheck
+
+    repo = good_book(tmp_path)
+    rel = "book/data/models.yaml"
+    edit(repo, rel, "  citations: [jiang2023mistral]\n",
+         "  citations: [jiang2023mistral]\n  deep: " + "[" * 20000 + "]" * 20000 + "\n")
+    edit(repo, "book/references.bib", "title = {Mistral {7B}}", "title = {Mistral " + "{" * 20000 + "7B"
+         + "}" * 20000 + "}")
+    problems = bibcheck.check(repo)
+    assert any(p.startswith("book/references.bib:3: BibTeX syntax error") for p in problems), problems
+    only(modeldata.check(repo), f"{rel}:{line_of(repo, rel, 'deep:')}: ", "nested more than 40 levels deep")
+    assert lint.main([str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "RecursionError" not in out and "crashed" not in out, out
