@@ -79,3 +79,10 @@ def test_makefile_installs_only_from_the_lock():
     assert "--require-hashes" in rule[2] and "--no-deps" in rule[2] and "--no-build-isolation" in rule[2]
     assert not re.search(r"pip install(?!.*(--require-hashes|--no-deps))", rule[2])
     assert re.search(r"^lock:", make, re.M)
+
+
+def test_make_linkcheck_has_a_total_time_limit():
+    make = (ROOT / "Makefile").read_text()
+    recipe = make.split("\nlinkcheck:", 1)[1].split("\n\n", 1)[0]
+    assert "timeout $(LINKCHECK_MAX)" in recipe and "-eq 124" in recipe
+    assert re.search(r"^LINKCHECK_MAX \?= \d+", make, re.M)
