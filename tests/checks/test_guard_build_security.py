@@ -42,6 +42,8 @@ ATTACKS = [
     ("```{csv-table}", ":url: is refused"),
     ('<div title="open', "raw HTML ends inside an unfinished tag"),
     ('"http-equiv=refresh"', "html_meta 'http-equiv' is not allowed"),
+    ('<p class="d-none">', "class 'd-none' on <p> hides text"),
+    ("![drawing](evil.svg)", "image evil.svg: SVG has a <script>"),
 ]
 ATTACK_MD = """\
 ---
@@ -103,6 +105,10 @@ Caption.
 
 <div title="open
 
+<p class="d-none">Hidden from readers.</p>
+
+![drawing](evil.svg)
+
 Safe text stays: <span class="ok">kept</span> and [a link](https://example.org/).
 """
 
@@ -118,6 +124,7 @@ def built(tmp_path_factory):
     (book / "index.md").write_text("# Index\n\nIntro.\n\n```{toctree}\nattack\nleak\n```\n")
     (book / "attack.md").write_text(ATTACK_MD)
     (book / "link.png").symlink_to(top / "secret.txt")
+    (book / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     (top / "outside.md").write_text(f"# Leak\n\n{SECRET}\n")
     (book / "leak.md").symlink_to(top / "outside.md")
     out = top / "out"

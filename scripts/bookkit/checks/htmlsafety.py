@@ -71,6 +71,9 @@ BUILT_STYLE_RE = re.compile(r"^\s*((width|height|vertical-align)\s*:\s*[\w.%-]+\
 BUILT_DATA_ATTRS = {"data-repo", "data-issue-term", "data-label", "data-theme", "data-theme-light",
                     "data-theme-dark", "data-crossorigin", "data-bookkit-action"}
 URL_ATTRS = {"href", "src", "cite"}
+# Theme classes that hide what they are put on (raw HTML only).
+HIDING_CLASSES = {"d-none", "hidden", "invisible", "visually-hidden", "sr-only", "collapse",
+                  "pst-js-only", "d-print-block", "d-print-inline", "toggle-hidden", "hide"}
 SAFE_SCHEMES = {"http", "https", "mailto"}
 SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Parse errors that mean a fragment ends inside a tag: what follows it in the
@@ -117,6 +120,8 @@ def element_problems(el: ElementTree.Element, built: bool = False) -> list[tuple
             if scheme and scheme not in SAFE_SCHEMES:
                 out.append((f"{name_l}=\"{scheme}:...\" on <{tag}>: only https, http, mailto "
                             "and relative links are allowed", value[:40] or name))
+        elif name_l == "class" and not built and HIDING_CLASSES & set(value.split()):
+            out.append((f"class '{sorted(HIDING_CLASSES & set(value.split()))[0]}' on <{tag}> hides text", value))
         elif name_l == "style" and built and BUILT_STYLE_RE.match(value):
             continue
         elif built and name_l in BUILT_DATA_ATTRS:

@@ -12,7 +12,8 @@ each with a build error at the page's file and line:
    build's own generated model-data folder, ``_build/modeldata``, excepted). A page
    that is itself a symlink to a file outside book/ is read as empty.
    ``raw``/``csv-table`` with ``:url:`` are refused (the build makes no
-   network request).
+   network request). An SVG image that runs script or loads anything
+   (bookkit.checks.safety) is refused too.
 2. **Raw HTML follows an allow-list** (bookkit.checks.htmlsafety, parsed with
    html5lib as a browser would): no script, event handler, iframe, form,
    style or ``javascript:`` URL, from MyST HTML, ``{raw} html`` or
@@ -178,10 +179,19 @@ def guard_doctree(app: Sphinx, doctree: nodes.document) -> None:
         if "://" in uri or uri.startswith("data:"):
             continue
         try:
-            env.relfn2path(uri.split("?")[0], env.docname)
+            _, absolute = env.relfn2path(uri.split("?")[0], env.docname)
         except OutsideBook as err:
             _refuse(node, f"image: {err.msg}")
             node.parent.remove(node)
+            continue
+        if absolute.lower().endswith(".svg") and os.path.isfile(absolute):
+            from bookkit.checks.safety import svg_problems
+
+            found = svg_problems(Path(app.srcdir), Path(absolute))
+            for message in found:
+                _refuse(node, f"image {uri}: {message.split(': ', 1)[1]}")
+            if found:
+                node.parent.remove(node)
     for node in list(doctree.findall(nodes.raw)):
         if "html" not in node.get("format", "").split():
             continue
