@@ -71,12 +71,14 @@ def attention_gaps(rec: "ModelRecord") -> list[str]:
     return [f for f in needed if getattr(rec, f) is None and not rec.unknown.get(f, "").strip()]
 
 
-#: What a text field may not hold: markup the pages would interpret (HTML,
-#: MyST roles and code, emphasis, tables, math, links, entities), control
-#: characters, and invisible or direction-changing characters (bidi controls,
-#: zero-width characters) that make text read differently from what it is.
+#: What a text field may not hold: markup that would turn it into something
+#: other than text on a page (HTML tags, MyST roles, code and substitutions,
+#: links, entities, table cells, escapes), control characters, and invisible
+#: or direction-changing characters (bidi controls, zero-width characters)
+#: that make text read differently from what it is. (Characters such as
+#: ``_``, ``*`` and ``$`` occur in real names and prices and stay allowed.)
 MARKUP_RE = re.compile(
-    r"[<>`{}*_|\\$~]|\]\(|&#?\w+;"
+    r"[<>`{}|\\]|\]\(|&#?\w+;"
     r"|[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 
@@ -87,7 +89,7 @@ def plain_text(value: str) -> str:
     if m:
         raise ValueError(
             f"{m[0]!r} (U+{ord(m[0][0]):04X}) at character {m.start() + 1} is markup or an invisible/control "
-            "character: data fields are plain text; write it without < > ` { } * _ | \\ $ ~, "
+            "character: data fields are plain text; write it without < > ` { } | \\, "
             "links, entities or invisible characters")
     return value
 
