@@ -137,3 +137,18 @@ def test_deep_nesting_never_crashes_the_bib_or_data_checks(tmp_path, capsys):
     assert lint.main([str(repo)]) == 1
     out = capsys.readouterr().out
     assert "RecursionError" not in out and "crashed" not in out, out
+
+
+def test_no_module_reads_yaml_without_the_strict_loader():
+    import re
+    from pathlib import Path
+
+    scripts = Path(safeyaml.__file__).resolve().parents[1]
+    offenders = []
+    for path in sorted(scripts.rglob("*.py")):
+        if path.name == "safeyaml.py":
+            continue
+        for no, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.search(r"\byaml\.(safe_load|load|full_load|unsafe_load|load_all|safe_load_all)\(", line):
+                offenders.append(f"{path.relative_to(scripts.parent)}:{no}: use bookkit.data.safeyaml")
+    assert not offenders, "\n".join(offenders)
