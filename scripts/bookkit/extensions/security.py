@@ -24,7 +24,7 @@ each with a build error at the page's file and line:
    a configuration block and an inline ``kernelName`` script to every page.
    Its listener is disconnected.
 
-HTML builders only (pages that a browser opens):
+Web HTML builders only (html, dirhtml, singlehtml: pages a browser opens):
 
 4. **A Content-Security-Policy on every page** (``<meta http-equiv>``, first
    in ``<head>``): scripts only from the site itself, the comments host and
@@ -323,8 +323,12 @@ def note_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     app.bookkit_written = getattr(app, "bookkit_written", set()) | {pagename}  # type: ignore[attr-defined]
 
 
+#: Builders whose pages a browser opens from the site (not e-books).
+WEB_BUILDERS = {"html", "dirhtml", "singlehtml"}
+
+
 def add_policy(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.name not in WEB_BUILDERS:
         return
     host = COMMENTS_HOST if getattr(app.config, "bookkit_utterances", None) else None
     for pagename in sorted(getattr(app, "bookkit_written", ())):
@@ -344,7 +348,7 @@ def add_policy(app: Sphinx, exception: Exception | None) -> None:
 def add_static(app: Sphinx) -> None:
     from bookkit.extensions.book import add_static_path
 
-    if app.builder.format == "html":
+    if app.builder.name in WEB_BUILDERS:
         add_static_path(app)
         app.add_js_file("bookkit/page-actions.js", loading_method="defer")
 
@@ -360,5 +364,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", drop_thebe)
     app.connect("builder-inited", add_static)
     app.connect("html-page-context", note_page)
-    app.connect("build-finished", add_policy)
+    # Last, after any other extension has rewritten the pages: the hashes must
+    # match the final text.
+    app.connect("build-finished", add_policy, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": False}
