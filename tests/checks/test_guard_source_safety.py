@@ -48,7 +48,7 @@ def test_symlink_inside_the_book_is_fine(tmp_path):
     ('<svg xmlns="http://www.w3.org/2000/svg">\n<style>\n@import url(https://evil.example/a.css);\n</style>\n</svg>\n',
      "@import", "<style> refers to another file"),
     ('<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY a "aaaa">]>\n<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>\n',
-     "DOCTYPE", "SVG has a DOCTYPE"),
+     "DOCTYPE", "SVG has a DOCTYPE with declarations"),
 ])
 def test_svg_that_runs_or_loads_anything_is_refused(tmp_path, svg, marker, words):
     repo = good_book(tmp_path)
@@ -57,6 +57,15 @@ def test_svg_that_runs_or_loads_anything_is_refused(tmp_path, svg, marker, words
     problems = safety.check(repo)
     line = line_of(repo, rel, marker)
     assert any(p.startswith(f"{rel}:{line}: ") and words in p and "re-export it" in p for p in problems), problems
+
+
+def test_svg_with_a_plain_public_doctype_is_fine(tmp_path):
+    repo = good_book(tmp_path)
+    (repo / "book/figures/small.svg").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n'
+        '  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>\n')
+    assert safety.check(repo) == []
 
 
 def test_eval_rst_with_raw_html_is_refused_at_its_line(tmp_path):

@@ -10,7 +10,9 @@ block (code blocks left out):
 * a word written twice in a row (a few words that can rightly repeat, like
   "that that", are allowed);
 * MyST markup left in the visible text: ``{role}`...``, code fences with a
-  directive (```` ```{ ```` or ``:::{``).
+  directive (```` ```{ ```` or ``:::{``);
+* prose typeset as a formula: two ``$`` in a paragraph ("US$20 ... US$10")
+  open math.
 
 Each finding is reported at the page's source file and the line where the
 text is written (found by searching the source for the text around it).
@@ -39,7 +41,8 @@ from bookkit.checks.source import ROOT, book_pages, problem, rel, report
 BLOCKS = {"p", "li", "td", "th", "dt", "dd", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
           "blockquote", "summary"}
 SKIP = {"pre", "script", "style", "code", "kbd", "samp", "math"}
-DOUBLED_RE = re.compile(r"\b([A-Za-z]+)\s+(\1)\b", re.I)
+# Not after a hyphen: "finer-gated Gated DeltaNet" names a method.
+DOUBLED_RE = re.compile(r"(?<![-\w])([A-Za-z]+)\s+(\1)\b", re.I)
 # Words that may rightly follow themselves in English prose.
 DOUBLES_OK = {"that", "had", "is", "bye", "ha", "no", "very", "so", "far"}
 MARKUP_RE = re.compile(r"\{[a-z][\w:.-]*\}`[^`]*`?|`{3,}\s*\{|:{3,}\s*\{")
@@ -100,10 +103,31 @@ def find_line(source: Path, text: str, start: int, end: int) -> int | None:
     return None
 
 
+# Math that reads as prose: dollar signs (US$20 ... US$10) opened a formula.
+PROSE_IN_MATH_RE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}\s+[A-Za-z]{3,}")
+
+
+def prose_math(page: Path) -> list[str]:
+    doc = html5lib.parse(page.read_text(encoding="utf-8"), treebuilder="etree", namespaceHTMLElements=False)
+    article = content_area(doc)
+    found = []
+    for el in (article.iter() if article is not None else ()):
+        if isinstance(el.tag, str) and "math" in el.get("class", "").split():
+            text = " ".join("".join(el.itertext()).split()).strip("\\()[] ")
+            if PROSE_IN_MATH_RE.search(text):
+                found.append(text)
+    return found
+
+
 def check_page(root: Path, html_dir: Path, page: Path) -> list[str]:
     source = source_of(root, html_dir, page)
     shown = page.relative_to(html_dir).as_posix()
     out = []
+    for text in prose_math(page):
+        line = find_line(source, text, 0, min(len(text), 40))
+        out.append(problem(root, source, line,
+                           f"text became a formula on the built {shown} (\"{text[:50]}...\"): two '$' signs "
+                           "opened math; write a dollar sign in text as \\$ (US\\$20)"))
     for text in visible_blocks(page):
         for m in DOUBLED_RE.finditer(text):
             if m[1].lower() in DOUBLES_OK:
