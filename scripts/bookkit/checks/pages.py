@@ -10,7 +10,12 @@ Rules, each reported as ``book/page.md:LINE: message``:
 * images of any kind (figure, image, ``![]()``, ``<img>``): local ones exist
   and are at most 500 KB unless scripts/guards.yml ``large_images`` names them
   with a reason (remote images are urlcheck's business);
-* no raw ``<script>`` and no inline event handlers (``onclick=`` ...).
+* no raw ``<script>`` and no inline event handlers (``onclick=`` ...) (a
+  quick first look: the build applies the full HTML allow-list,
+  bookkit.extensions.security);
+* every directive or code fence that opens is closed (reported at its line);
+* every page source in book/ is listed in _toc.yml (else it is silently not
+  published).
 
 Run alone: ``python -m bookkit.checks.pages`` (or ``book-check-pages``).
 """
