@@ -333,22 +333,23 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _bib_keys(bib_file: Path) -> set[str]:
-    # Several checks ask for the keys of the same file: parse it once per version.
-    return _parsed_bib_keys(str(bib_file), bib_file.stat().st_mtime_ns)
+def _bib_keys(bib_file: Path) -> frozenset[str] | None:
+    """The bib's keys, or None when it does not parse (bookkit.checks.bib says where).
+    Several checks ask for the keys of the same file: parse it once per version."""
+    try:
+        return _parsed_bib_keys(str(bib_file), bib_file.stat().st_mtime_ns)
+    except OSError:
+        return None
 
 
 @functools.lru_cache(maxsize=4)
-def _parsed_bib_keys(path: str, _mtime_ns: int) -> frozenset[str]:
-def _bib_keys(bib_file: Path) -> set[str] | None:
-    """The bib's keys, or None when it does not parse (bookkit.checks.bib says where)."""
+def _parsed_bib_keys(path: str, _mtime_ns: int) -> frozenset[str] | None:
     from pybtex.database import parse_file
     from pybtex.exceptions import PybtexError
 
-    return frozenset(parse_file(path, bib_format="bibtex").entries.keys())
     try:
-        return set(parse_file(str(bib_file), bib_format="bibtex").entries.keys())
-    except (PybtexError, OSError):
+        return frozenset(parse_file(path, bib_format="bibtex").entries.keys())
+    except PybtexError:
         return None
 
 
