@@ -149,6 +149,7 @@ def test_no_module_reads_yaml_without_the_strict_loader():
         if path.name == "safeyaml.py":
             continue
         for no, line in enumerate(path.read_text().splitlines(), start=1):
-            if re.search(r"\byaml\.(safe_load|load|full_load|unsafe_load|load_all|safe_load_all)\(", line):
+            if re.search(r"\byaml\.(safe_load|load|full_load|unsafe_load|load_all|safe_load_all)\("
+                         r"|\b(C?(Safe|Full|Unsafe)?Loader)\(", line):
                 offenders.append(f"{path.relative_to(scripts.parent)}:{no}: use bookkit.data.safeyaml")
     assert not offenders, "\n".join(offenders)
