@@ -85,8 +85,10 @@ class Visit:
 Stub = Callable[[object], bool]  # route -> handled?
 
 
-def open_visit(browser, url: str, *, viewport=DESKTOP, color_scheme="light", stub: Stub | None = None) -> Visit:
-    context = browser.new_context(viewport=viewport, color_scheme=color_scheme, service_workers="block")
+def open_visit(browser, url: str, *, viewport=DESKTOP, color_scheme="light", stub: Stub | None = None,
+               bypass_csp: bool = False) -> Visit:
+    context = browser.new_context(viewport=viewport, color_scheme=color_scheme, service_workers="block",
+                                  bypass_csp=bypass_csp)
     page = context.new_page()
     visit = Visit(page=page, url=url)
 

@@ -53,6 +53,14 @@ class Site(BaseHTTPRequestHandler):
             return self.reply(429, [("Retry-After", "1")]) if self.server.hits == 1 else self.reply(200)
         if mode == "429-always":
             return self.reply(429)
+        # Hostile answers: wait a day, wait until next year, come back in 1 s for ever.
+        if mode == "429-huge":
+            return self.reply(429, [("Retry-After", "100000")])
+        if mode == "429-far-date":
+            return self.reply(429, [("Retry-After", "Fri, 01 Dec 2099 00:00:00 GMT")])
+        if mode == "429-loop":
+            self.server.hits += 1
+            return self.reply(429, [("Retry-After", "1")])
         if path in ("/ok", "/gh/page", "/ignored"):
             return self.reply(200)
         if path in ("/moved", "/old-allowed"):
@@ -79,7 +87,8 @@ def serve(mode=""):
 
 def real_linkcheck_settings() -> dict:
     config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
-    return {k: v for k, v in config["sphinx"]["config"].items() if k.startswith("linkcheck_")}
+    return {k: v for k, v in config["sphinx"]["config"].items()
+            if k.startswith(("linkcheck_", "bookkit_linkcheck_"))}
 
 
 # (path, server, expected status, text expected in info)
@@ -99,12 +108,17 @@ CASES = [
     ("/ignored", "main", "ignored", ""),
     ("/retry", "429-then-ok", "working", ""),           # honours Retry-After, then succeeds
     ("/limited", "429-always", "broken", "429"),        # no Retry-After: fails fast
+    ("/huge", "429-huge", "broken", "429"),             # Retry-After: 100000 is cut short
+    ("/far", "429-far-date", "broken", "429"),          # Retry-After: a date in 2099 too
+    ("/loop", "429-loop", "broken", "429"),             # Retry-After: 1 for ever: retried 2 times
 ]
+HOSTILE = ("429-huge", "429-far-date", "429-loop")
 
 
 @pytest.fixture(scope="module")
 def linkcheck_run(tmp_path_factory):
-    servers = {"main": serve(), "429-then-ok": serve("429-then-ok"), "429-always": serve("429-always")}
+    servers = {"main": serve(), "429-then-ok": serve("429-then-ok"), "429-always": serve("429-always"),
+               **{mode: serve(mode) for mode in HOSTILE}}
     try:
         base = {name: f"http://127.0.0.1:{s.server_address[1]}" for name, s in servers.items()}
         main = re.escape(base["main"])
@@ -113,6 +127,8 @@ def linkcheck_run(tmp_path_factory):
             # Overrides for speed only; everything else is the book's setting.
             "linkcheck_timeout": 1,
             "linkcheck_rate_limit_timeout": 2.0,
+            "bookkit_linkcheck_retry_after_max": 1,
+            "bookkit_linkcheck_max_rate_limited": 2,
             "linkcheck_anchors_ignore_for_url": settings.get("linkcheck_anchors_ignore_for_url", [])
             + [f"^{main}/gh/"],
             "linkcheck_ignore": settings.get("linkcheck_ignore", []) + [f"^{main}/ignored"],
@@ -121,7 +137,7 @@ def linkcheck_run(tmp_path_factory):
         })
         src = tmp_path_factory.mktemp("linkbook") / "book"
         src.mkdir()
-        conf = "extensions = ['myst_parser']\n" + "".join(f"{k} = {v!r}\n" for k, v in settings.items())
+        conf = "extensions = ['myst_parser', 'bookkit.extensions.linkcheck_bounds']\n" + "".join(f"{k} = {v!r}\n" for k, v in settings.items())
         (src / "conf.py").write_text(conf)
         lines = ["# Links", "", "One link per line, so each is found by its line number.", ""]
         for path, server, _, _ in CASES:
@@ -129,10 +145,12 @@ def linkcheck_run(tmp_path_factory):
         (src / "index.md").write_text("\n".join(lines) + "\n")
         out = src.parent / "_build" / "linkcheck"
         env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+        # Without the bounds, the hostile servers would keep this run going for
+        # days; the timeout only stops a hung test, it measures nothing.
         res = subprocess.run([sys.executable, "-m", "sphinx", "-b", "linkcheck", "-q", str(src), str(out)],
-                             capture_output=True, text=True, timeout=55, env=env)
+                             capture_output=True, text=True, timeout=240, env=env)
         results = linkreport.read_results(out / "output.json")
-        yield {"base": base, "results": results, "res": res, "out": out}
+        yield {"base": base, "results": results, "res": res, "out": out, "servers": servers}
     finally:
         for s in servers.values():
             s.shutdown()
@@ -151,8 +169,17 @@ def test_case_is_classified(linkcheck_run, path, server, status, info):
         assert result["code"] == int({"/moved": 301, "/found": 302}[path])
 
 
+def test_hostile_retry_after_is_bounded(linkcheck_run):
+    """The looping server saw at most 1 + max_rate_limited attempts (each a HEAD
+    and a GET at most), and the run finished with all three links broken."""
+    loop = linkcheck_run["servers"]["429-loop"]
+    assert 1 <= loop.hits <= 2 * (1 + 2), loop.hits
+    broken = {r["uri"] for r in linkcheck_run["results"] if r["status"] == "broken"}
+    for mode, path in zip(HOSTILE, ("/huge", "/far", "/loop")):
+        assert linkcheck_run["base"][mode] + path in broken
+
+
 def test_runs_in_its_own_folder(linkcheck_run):
-    # The run is bounded by the subprocess timeout above; its speed is not asserted.
     assert (linkcheck_run["out"] / "output.json").is_file()
     assert not list(linkcheck_run["out"].glob("*.html"))  # not the deployed HTML
 
@@ -166,6 +193,7 @@ def test_report_lists_broken_by_file_and_line(linkcheck_run):
     broken = text.split("BROKEN")[1].split("Timed out")[0]
     assert f"book/index.md:12: {main}/gone -> " in broken
     assert f"book/index.md:{5 + 14}: {linkcheck_run['base']['429-always']}/limited" in broken
+    assert f"book/index.md:{5 + 17}: {linkcheck_run['base']['429-loop']}/loop" in broken
     assert "/ok\n" not in broken and "/slow" not in broken
     assert f"book/index.md:16: {main}/slow" in text.split("Timed out")[1]
     assert f"book/index.md:9: {main}/moved -> {main}/ok (301)" in text.split("Redirected")[1]

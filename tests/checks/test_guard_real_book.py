@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from bookkit.checks import bib as bibcheck
+from bookkit.checks import htmlsafety
 from bookkit.checks import links_internal as linkcheck_internal
 from bookkit.checks import pages as pagecheck
+from bookkit.checks import rendered
 from bookkit.checks import urls as urlcheck
 from guardutil import HERE
 
@@ -23,13 +22,19 @@ def test_real_book_passes(check):
     assert not problems, "\n" + "\n".join(problems)
 
 
-def test_make_lint_runs_clean():
-    # How long it takes is measured by `make bench`, not asserted here.
-    res = subprocess.run([sys.executable, "-m", "bookkit.checks.lint"], capture_output=True, text=True, cwd=ROOT)
-    assert "Traceback" not in res.stderr, res.stderr
-
-
 @pytest.mark.build
 def test_built_site_links_anchors_images_and_footers(html_dir):
     problems = linkcheck_internal.check(html_dir, ROOT)
+    assert not problems, "\n" + "\n".join(problems)
+
+
+@pytest.mark.build
+def test_built_site_content_follows_the_html_allow_list(html_dir):
+    problems = htmlsafety.check(html_dir, ROOT)
+    assert not problems, "\n" + "\n".join(problems)
+
+
+@pytest.mark.build
+def test_built_pages_read_right(html_dir):
+    problems = rendered.check(html_dir, ROOT)
     assert not problems, "\n" + "\n".join(problems)

@@ -24,9 +24,20 @@ GOOD = {
 BIB = "@misc{demo2024, title={Demo}, author={Lab, Demo}, year={2024}, url={https://example.org/demo}}\n"
 
 
+class _NoAliases(yaml.SafeDumper):
+    """The data loader refuses anchors/aliases, so the tests never write them."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def dump(records) -> str:
+    return yaml.dump(records, Dumper=_NoAliases, sort_keys=False)
+
+
 def problems_for(tmp_path: Path, records: list[dict], today: date = date(2026, 1, 1)) -> list[str]:
     models = tmp_path / "models.yaml"
-    models.write_text(yaml.safe_dump(records, sort_keys=False))
+    models.write_text(dump(records))
     bib = tmp_path / "refs.bib"
     bib.write_text(BIB)
     try:

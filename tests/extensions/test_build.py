@@ -49,7 +49,9 @@ def test_every_toc_page_is_built_and_nothing_else(html_dir):
 def test_every_chapter_source_is_in_the_toc():
     sources = {p.relative_to(BOOK).with_suffix("").as_posix() for p in BOOK.rglob("*.md")
                if "_build" not in p.parts}
-    assert sources - toc_files() == set(), "chapter files missing from book/_toc.yml"
+    missing = sorted(sources - toc_files())
+    assert not missing, "\n".join(f"book/{m}.md: not in book/_toc.yml, so it is not published: add "
+                                  f"'- file: {m}' to book/_toc.yml, or delete the file" for m in missing)
 
 
 @pytest.mark.parametrize("key", ["title", "author"])

@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pybtex.errors
-import yaml
+from bookkit.data import safeyaml
 from pybtex.database import BibliographyData
 from pybtex.database.input.bibtex import Parser
 
@@ -48,6 +48,124 @@ FIELD_ORDER = [
     "edition", "series", "howpublished", "type", "year", "month", "date",
     "eprint", "archiveprefix", "primaryclass", "doi", "url", "urldate", "note",
 ]
+
+
+FIELD_START_RE = re.compile(r"^\s*[A-Za-z][\w-]*\s*=")
+
+
+def first_syntax_fault(text: str) -> tuple[int, str] | None:
+    """The first BibTeX syntax fault, at the line where it is (pybtex reports
+    where it noticed it, often lines later), or None if none is found."""
+    n = len(text)
+    line_at = lambda i: text.count("\n", 0, i) + 1  # noqa: E731
+    i = 0
+    while True:
+        at = text.find("@", i)
+        if at < 0:
+            return None
+        m = re.compile(r"@\s*(\w+)\s*([{(])").match(text, at)
+        if not m:
+            i = at + 1
+            continue
+        kind = m[1].lower()
+        if kind in ("comment", "preamble", "string"):
+            i = m.end()
+            continue
+        start = at
+        close = "}" if m[2] == "{" else ")"
+        km = re.compile(r"\s*([^,\s{}()]+)\s*,").match(text, m.end())
+        if not km:
+            return line_at(m.end()), f"entry at line {line_at(start)}: a key and a comma must follow '@{m[1]}{{'"
+        i = km.end()
+        while True:
+            ws = re.compile(r"\s*").match(text, i)
+            i = ws.end()
+            if i >= n:
+                return line_at(start), f"entry at line {line_at(start)} is never closed: add '{close}'"
+            if text[i] == close:
+                i += 1
+                break
+            fm = re.compile(r"([A-Za-z][\w-]*)\s*=\s*").match(text, i)
+            if not fm:
+                if text[i] == "@":
+                    return line_at(start), f"entry at line {line_at(start)} is never closed: add '{close}' before the next entry"
+                return line_at(i), f"expected a field (name = {{value}}) or the closing '{close}', found {text[i:i + 20].splitlines()[0]!r}"
+            name = fm[1].lower()
+            i = fm.end()
+            while True:  # value parts joined by #
+                if i < n and text[i] == "{":
+                    depth, j, opened = 0, i, i
+                    while j < n:
+                        c = text[j]
+                        if c == "\\":
+                            j += 2
+                            continue
+                        if c == "{":
+                            depth += 1
+                        elif c == "}":
+                            depth -= 1
+                            if depth == 0:
+                                break
+                        elif c == "\n" and depth >= 1 and FIELD_START_RE.match(text[j + 1:text.find("\n", j + 1) if text.find("\n", j + 1) > 0 else n]) and depth == 1:
+                            return line_at(opened), (f"field '{name}': the '{{' opened here is not closed before the "
+                                                     "next field: add the missing '}'")
+                        j += 1
+                    if j >= n:
+                        return line_at(opened), f"field '{name}': the '{{' opened here is never closed: add '}}'"
+                    i = j + 1
+                elif i < n and text[i] == '"':
+                    j = text.find('"', i + 1)
+                    if j < 0:
+                        return line_at(i), f"field '{name}': the '\"' opened here is never closed"
+                    i = j + 1
+                else:
+                    vm = re.compile(r"[\w.:+-]+").match(text, i)
+                    if not vm:
+                        return line_at(i), f"field '{name}' has no value: write {name} = {{value}}"
+                    i = vm.end()
+                ws = re.compile(r"\s*").match(text, i)
+                if ws.end() < n and text[ws.end()] == "#":
+                    i = re.compile(r"\s*").match(text, ws.end() + 1).end()
+                    continue
+                break
+            end_value = i
+            i = re.compile(r"\s*").match(text, i).end()
+            if i < n and text[i] == ",":
+                i += 1
+                continue
+            if i < n and text[i] == close:
+                continue
+            return line_at(end_value), (f"field '{name}': missing ',' after its value (before "
+                                        f"{text[i:i + 20].splitlines()[0]!r})")
+
+
+SPECIAL_RE = re.compile(r"^\s*@\s*(comment|string|preamble)\b", re.I)
+MACRO_RE = re.compile(r"^\s*([A-Za-z][\w-]*)\s*=\s*([A-Za-z][\w.:+-]*)\s*(?:[,}#]|$)")
+CONCAT_RE = re.compile(r"[}\"\w]\s*#\s*[{\"\w]")
+
+
+def lossy_constructs(text: str) -> list[tuple[int, str]]:
+    """(line, what) for everything the canonical form cannot keep: comments,
+    @comment/@string/@preamble, macros (month = jan) and # concatenation."""
+    out = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("%"):
+            out.append((no, "a % comment (BibTeX keeps no comments): put the note in the entry's "
+                            "note field, or delete it"))
+        elif SPECIAL_RE.match(line):
+            kind = SPECIAL_RE.match(line)[1].lower()
+            fix = {"comment": "put the note in an entry's note field, or delete it",
+                   "string": "write the value out in full in each entry that uses it",
+                   "preamble": "remove it (the book's bibliography does not use LaTeX preambles)"}[kind]
+            out.append((no, f"an @{kind} block: {fix}"))
+        else:
+            m = MACRO_RE.match(line)
+            if m:
+                out.append((no, f"field '{m[1]}' uses the macro '{m[2]}': write the value in braces, "
+                                f"e.g. {m[1]} = {{...}} (a number needs no macro either)"))
+            elif "=" in line and CONCAT_RE.search(line.split("=", 1)[1]):
+                out.append((no, "a value joined with '#': write the whole value in one pair of braces"))
+    return out
 
 
 def bib_path(root: Path) -> Path:
@@ -104,8 +222,8 @@ def data_keys(root: Path) -> set[str]:
 
     for path in sorted((root / "book" / "data").glob("*.yaml")):
         try:
-            walk(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except yaml.YAMLError:
+            walk(safeyaml.load_file(path))
+        except safeyaml.YamlError:
             pass  # the data check reports broken YAML
     return keys
 
@@ -126,6 +244,23 @@ def format_bib(data: BibliographyData) -> str:
         body = "".join(f"  {k} = {{{v.strip()}}},\n" for k, v in fields)
         chunks.append(f"@{entry.type.lower()}{{{key},\n{body}}}\n")
     return "\n".join(chunks)
+
+
+def syntax_problems(root: Path, path: Path, text: str, errors: list) -> list[str]:
+    """pybtex's errors, the first one moved to the line where the fault is
+    (pybtex names the line where it noticed it, often several lines later)."""
+    errors = [e for e in errors if "repeated bibliography entry" not in str(e)]  # reported with both lines
+    if not errors:
+        return []
+    out = []
+    fault = first_syntax_fault(text)
+    if fault:
+        out.append(problem(root, path, fault[0], f"BibTeX syntax error: {fault[1]}"))
+        errors = errors[1:]
+    for err in errors:
+        msg = re.sub(r"^syntax error in line \d+: ", "", str(err))
+        out.append(problem(root, path, getattr(err, "lineno", None), f"BibTeX syntax error: {msg}"))
+    return out
 
 
 def check_entries(root: Path, path: Path, text: str, data: BibliographyData) -> list[str]:
@@ -196,12 +331,9 @@ def check(root: Path = ROOT) -> list[str]:
         else:
             first[key.casefold()] = (key, line)
     data, errors = parse(text)
-    for err in errors:
-        if "repeated bibliography entry" in str(err):
-            continue  # reported above, with both lines
-        line = getattr(err, "lineno", None)
-        msg = re.sub(r"^syntax error in line \d+: ", "", str(err))
-        out.append(problem(root, path, line, f"BibTeX syntax error: {msg}"))
+    out += syntax_problems(root, path, text, errors)
+    for line, what in lossy_constructs(text):
+        out.append(problem(root, path, line, f"{what} (the canonical form, `make format`, cannot keep it)"))
     if errors:
         return out  # the entries are unreliable until the file parses
     out += check_entries(root, path, text, data)
@@ -227,12 +359,13 @@ def check(root: Path = ROOT) -> list[str]:
                                f"entry '{key}' is never cited: cite it in a page or remove it"))
     # Canonical form.
     canonical = format_bib(data)
-    if text != canonical:
+    if text != canonical and not lossy_constructs(text):
         a, b = text.splitlines(), canonical.splitlines()
         diff = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
         out.append(problem(root, path, diff + 1,
                            "not in canonical form (sorted by key, fields in a fixed order, "
-                           "two-space indent): run `make format`"))
+                           "two-space indent): run `make format`, which rewrites the layout and "
+                           "keeps every entry, field and value"))
     # URL hygiene of the entries' URLs (https only, no tracking, DOIs as DOIs...).
     from bookkit.checks import urls as urlcheck
     out += urlcheck.check_file(root, path)
@@ -244,12 +377,23 @@ def format_file(root: Path = ROOT) -> int:
     text = path.read_text(encoding="utf-8")
     data, errors = parse(text)
     if errors:
-        for err in errors:
-            print(problem(root, path, getattr(err, "lineno", None), f"BibTeX error: {err}"))
-        print("bibcheck --format: fix the errors above first; the file was not changed",
-              file=sys.stderr)
+        for p in syntax_problems(root, path, text, errors):
+            print(p)
+        print("make format: fix the errors above first; the file was not changed", file=sys.stderr)
+        return 1
+    lossy = lossy_constructs(text)
+    if lossy:
+        for line, what in lossy:
+            print(problem(root, path, line, f"make format would not keep this line: {what}"))
+        print("make format: refused, so that nothing is lost; change the lines above, then run it "
+              "again. The file was not changed.", file=sys.stderr)
         return 1
     canonical = format_bib(data)
+    if parse(canonical)[0].entries.keys() != data.entries.keys() or any(
+            dict(parse(canonical)[0].entries[k].fields) != dict(v.fields) for k, v in data.entries.items()):
+        print(f"make format: the canonical form would change an entry's content; {rel(root, path)} "
+              "was not changed (please report this)", file=sys.stderr)
+        return 1
     if canonical != text:
         path.write_text(canonical, encoding="utf-8")
         print(f"rewrote {rel(root, path)} in canonical form ({len(data.entries)} entries)")

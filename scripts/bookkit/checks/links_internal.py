@@ -30,7 +30,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
+from bookkit.data import safeyaml
 
 from bookkit.checks.source import ROOT, problem, rel, toc_files, report
 
@@ -58,7 +58,7 @@ def site_prefix(root: Path) -> str:
     https://open-models-book.github.io/open-models/): some pages (404.html)
     link with absolute paths that start with it."""
     config = root / "book" / "_config.yml"
-    data = yaml.safe_load(config.read_text(encoding="utf-8")) if config.exists() else {}
+    data = safeyaml.load_file(config) if config.exists() else {}
     path = urlsplit(((data or {}).get("html") or {}).get("baseurl") or "/").path.strip("/")
     return f"/{path}/" if path else "/"
 

@@ -13,21 +13,28 @@ from pathlib import Path
 
 from bookkit.checks import bib as bibcheck
 from bookkit.data import memory as hardwaredata
+from bookkit.checks import config as configcheck
 from bookkit.data import models as modeldata
 from bookkit.data import scores as scoredata
+from bookkit.data import safeyaml
 from bookkit.checks import onetruth
 from bookkit.checks import pages as pagecheck
+from bookkit.checks import rendered
+from bookkit.checks import safety
 from bookkit.checks import urls as urlcheck
 from bookkit.checks.source import ROOT
 
 CHECKS = [
+    configcheck.check, # _config.yml, _toc.yml, guards.yml: strict YAML, Jupyter Book's schema
     bibcheck.check,    # references.bib: parse, keys, fields, duplicates, citations, canonical form
     pagecheck.check,   # pages and figures: titles, intros, TODOs, captions, alt text, images, scripts
+    safety.check,      # symlinks out of book/, SVG content, eval-rst raw, invisible characters
     urlcheck.check,    # URL hygiene in pages, data and config (the bib's URLs: bibcheck)
     modeldata.check,   # book/data/*.yaml: schema, units, dates, licences, citation keys
     hardwaredata.check,  # book/data/hardware.yaml: schema, units, datasheet citation keys
     scoredata.check,   # book/data/scores.yaml: schema, model ids, benchmark ids, source keys
     onetruth.check,    # model facts typed in prose that the data already holds
+    rendered.spelling, # codespell on pages, data, bib, README, CONTRIBUTING (scripts/codespell-words.txt)
 ]
 
 
@@ -38,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     for check in CHECKS:
         try:
             problems += check(root)
+        except safeyaml.YamlError as err:  # e.g. _toc.yml refused: say it once
+            if str(err) not in problems:
+                problems.append(str(err))
         except Exception as err:  # a crashing check must not hide the others
             problems.append(f"{check.__module__}: crashed: {err!r}")
     for p in problems:

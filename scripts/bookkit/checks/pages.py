@@ -10,7 +10,12 @@ Rules, each reported as ``book/page.md:LINE: message``:
 * images of any kind (figure, image, ``![]()``, ``<img>``): local ones exist
   and are at most 500 KB unless scripts/guards.yml ``large_images`` names them
   with a reason (remote images are urlcheck's business);
-* no raw ``<script>`` and no inline event handlers (``onclick=`` ...).
+* no raw ``<script>`` and no inline event handlers (``onclick=`` ...) (a
+  quick first look: the build applies the full HTML allow-list,
+  bookkit.extensions.security);
+* every directive or code fence that opens is closed (reported at its line);
+* every page source in book/ is listed in _toc.yml (else it is silently not
+  published).
 
 Run alone: ``python -m bookkit.checks.pages`` (or ``book-check-pages``).
 """
@@ -161,6 +166,42 @@ def check_html(root: Path, page: Page) -> list[str]:
     return out
 
 
+def check_unclosed(root: Path, page: Page) -> list[str]:
+    out = []
+    for fence, line in page.unclosed:
+        closing = re.match(r"^[`~:]+", fence)
+        out.append(problem(root, page.path, line,
+                           f"'{fence}' is opened here and never closed: add a line '{closing[0] if closing else '```'}' "
+                           "where it ends (until then, the rest of the page is inside it)"))
+    return out
+
+
+def check_unlisted(root: Path) -> list[str]:
+    """Every page source in book/ is in _toc.yml (otherwise it is silently not published)."""
+    import fnmatch
+
+    from bookkit.data import safeyaml
+
+    book = root / "book"
+    config = book / "_config.yml"
+    try:
+        excludes = (safeyaml.load_file(config) or {}).get("exclude_patterns") or [] if config.is_file() else []
+    except (safeyaml.YamlError, AttributeError):
+        excludes = []  # the settings check reports it
+    listed = {page_path(root, name).resolve() for name, _ in toc_files(root)}
+    out = []
+    for path in sorted(book.rglob("*.md")):
+        name = path.relative_to(book).as_posix()
+        if name.split("/")[0] in ("_build", "data") or any(fnmatch.fnmatch(name, p) for p in excludes):
+            continue
+        if path.resolve() not in listed:
+            entry = name[:-3]
+            out.append(problem(root, path, None,
+                               f"this page is not in book/_toc.yml, so it is not published: add "
+                               f"'- file: {entry}' to book/_toc.yml where it belongs, or delete the file"))
+    return out
+
+
 def check(root: Path = ROOT) -> list[str]:
     """All page and figure rules; returns the problems (empty = all good)."""
     out: list[str] = []
@@ -174,12 +215,14 @@ def check(root: Path = ROOT) -> list[str]:
             out.append(problem(root, toc, line,
                                f"chapter '{name}' has no source file: create {rel(root, path)} "
                                "or remove it from _toc.yml"))
+    out += check_unlisted(root)
     for path in book_pages(root):
         page = scan(path)
         out += check_chapter(root, page)
         out += check_wip_and_sections(root, page)
         out += check_figures(root, page, allowed_large)
         out += check_html(root, page)
+        out += check_unclosed(root, page)
     return out
 
 

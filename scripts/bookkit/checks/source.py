@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from bookkit.data import safeyaml
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -90,6 +90,8 @@ class Page:
     path: Path
     lines: list[Line]
     directives: list[Directive]
+    # Fences opened and never closed: (the fence line as written, its line number).
+    unclosed: list[tuple[str, int]] = field(default_factory=list)
 
     def text_lines(self) -> list[Line]:
         return [ln for ln in self.lines if ln.kind == "text"]
@@ -102,8 +104,8 @@ def scan(path: Path, text: str | None = None) -> Page:
     raw = text.splitlines()
     lines: list[Line] = []
     directives: list[Directive] = []
-    # Each open fence: (char, length, kind of its content, Directive or None).
-    stack: list[tuple[str, int, str, Directive | None]] = []
+    # Each open fence: (char, length, kind of its content, Directive or None, line).
+    stack: list[tuple[str, int, str, Directive | None, int]] = []
     in_options = False   # directly after a directive's opening line
     in_yaml_opts = False  # inside a --- ... --- options block
     i = 0
@@ -171,7 +173,7 @@ def scan(path: Path, text: str | None = None) -> Page:
                 new = Directive(name, m["arg"], no, m["fence"])
                 directives.append(new)
                 in_options = True
-            stack.append((m["fence"][0], len(m["fence"]), kind, new))
+            stack.append((m["fence"][0], len(m["fence"]), kind, new, no))
             lines.append(Line(no, s, "fence"))
             continue
         kind = "comment" if s.lstrip().startswith("%") else "text"
@@ -179,7 +181,8 @@ def scan(path: Path, text: str | None = None) -> Page:
         lines.append(ln)
         if directive:
             directive.body.append(ln)
-    return Page(path, lines, directives)
+    unclosed = [(raw[entry[4] - 1].strip(), entry[4]) for entry in stack]
+    return Page(path, lines, directives, unclosed)
 
 
 def strip_code_spans(s: str) -> str:
@@ -191,7 +194,7 @@ def toc_files(root: Path) -> list[tuple[str, int]]:
     """Every page named in book/_toc.yml, in order, with its line in _toc.yml."""
     toc = root / "book" / "_toc.yml"
     text = toc.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safeyaml.loads(text, rel(root, toc)) or {}
     names: list[str] = []
 
     def walk(node):
@@ -246,7 +249,7 @@ def load_allowlist(root: Path, section: str) -> tuple[list[dict], list[str]]:
     if not path.exists():
         return [], []
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safeyaml.loads(text, rel(root, path)) or {}
     entries = data.get(section) or []
     problems = []
     for entry in entries:

@@ -9,7 +9,10 @@ book/data/*.yaml and book/_config.yml:
 * written verbatim: no backslash (a LaTeX escape like ``\\_`` breaks the link);
 * no links into build output (``_build/``, or ``page.html`` instead of the source);
 * DOIs written as DOIs (a bib entry's ``doi`` field), not doi.org URLs;
-* no remote images (pages only): images are stored in the book.
+* no remote images (pages only): images are stored in the book;
+* nothing deceptive: no invisible characters (bidi controls, zero-width)
+  inside a URL, no non-ASCII (look-alike) or punycode host names, no bare IP
+  addresses, no link shorteners.
 
 Whether the URLs answer is checked online by ``make linkcheck``.
 Run alone: ``python -m bookkit.checks.urls``.
@@ -35,6 +38,14 @@ TRACKING = re.compile(
 )
 LOCAL_HOSTS = re.compile(r"^(localhost|.*\.localhost|.*\.local|.*\.internal|.*\.lan)$", re.I)
 DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
+# Link shorteners hide where a link goes (and can change it later).
+SHORTENERS = {
+    "bit.ly", "bitly.com", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "buff.ly", "is.gd", "v.gd",
+    "lnkd.in", "rebrand.ly", "t.ly", "shorturl.at", "cutt.ly", "rb.gy", "tiny.cc", "s.id", "trib.al",
+    "dlvr.it", "soo.gd", "bl.ink", "short.io", "tiny.one", "shorturl.com", "x.co", "qr.ae", "amzn.to",
+    "youtu.be", "fb.me", "wp.me", "aka.ms", "db.tt", "1drv.ms", "forms.gle", "shorte.st", "adf.ly",
+}
+INVISIBLE_RE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # Relative link targets in prose: [text](target), <target>, href= / src=.
 REL_LINK_RE = re.compile(
     r"\]\(\s*<?([^)\s>]+)>?|<([^>\s:]+\.(?:md|html?))>|\b(?:href|src)\s*=\s*[\"']([^\"']+)[\"']",
@@ -71,6 +82,23 @@ def url_problems(url: str, http_ok: list[str]) -> list[str]:
     if local:
         out.append(f"'{url}' points to a local or private address ({host}): "
                    "readers cannot reach it; link to a public address")
+    bad_char = INVISIBLE_RE.search(url)
+    if bad_char:
+        out.append(f"'{url}' contains the invisible character U+{ord(bad_char[0]):04X}: remove it (the link "
+                   "would go somewhere other than it reads)")
+    if host and not host.isascii() or any(label.startswith("xn--") for label in host.split(".")):
+        out.append(f"'{url}' has a non-ASCII host name ({host}): letters that look alike (Cyrillic 'а' for "
+                   "Latin 'a') can send readers elsewhere; write the site's ASCII address")
+    if not local:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            out.append(f"'{url}' uses a bare IP address ({host}): link to the site's name, which "
+                       "readers can check")
+        except ValueError:
+            pass
+    if host in SHORTENERS or host.removeprefix("www.") in SHORTENERS:
+        out.append(f"'{url}' is a link shortener ({host}): it hides where it goes; link to the address "
+                   "it leads to")
     tracking = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if TRACKING.match(k)]
     if tracking:
         out.append(f"'{url}' has tracking parameters ({', '.join(tracking)}): remove them")

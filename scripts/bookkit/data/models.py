@@ -19,10 +19,12 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from bookkit.data import safeyaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA_DIR = ROOT / "book" / "data"
@@ -69,6 +71,37 @@ def attention_gaps(rec: "ModelRecord") -> list[str]:
     return [f for f in needed if getattr(rec, f) is None and not rec.unknown.get(f, "").strip()]
 
 
+#: What a text field may not hold: markup that would turn it into something
+#: other than text on a page (HTML tags, MyST roles, code and substitutions,
+#: links, entities, table cells, escapes), control characters, and invisible
+#: or direction-changing characters (bidi controls, zero-width characters)
+#: that make text read differently from what it is. (Characters such as
+#: ``_``, ``*`` and ``$`` occur in real names and prices and stay allowed.)
+MARKUP_RE = re.compile(
+    r"[<>`{}|\\]|\]\(|&#?\w+;"
+    r"|[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def plain_text(value: str) -> str:
+    """A data field is text, never markup: refuse what a page would interpret."""
+    m = MARKUP_RE.search(value)
+    if m:
+        raise ValueError(
+            f"{m[0]!r} (U+{ord(m[0][0]):04X}) at character {m.start() + 1} is markup or an invisible/control "
+            "character: data fields are plain text; write it without < > ` { } | \\, "
+            "links, entities or invisible characters")
+    return value
+
+
+#: A plain-text field (see plain_text).
+Text = Annotated[str, AfterValidator(plain_text)]
+#: A citation key as it may appear inside a {cite} role.
+CitationKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.:+/-]*$")]
+#: An https URL with nothing that could end a Markdown link early.
+SAFE_URL = r"^https://[^\s<>()`\"'{}|\\^]+$"
+
+
 def _yaml_bool_to_word(value: Any) -> Any:
     # YAML 1.1 reads a bare yes/no as a boolean; accept it as the word meant.
     if value is True:
@@ -82,9 +115,9 @@ class Licence(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
-    name: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
     spdx: bool
-    url: str | None = Field(pattern=r"^https://", default=None)
+    url: str | None = Field(pattern=SAFE_URL, default=None)
     commercial: YesNo
     osi_approved: bool
 
@@ -97,27 +130,27 @@ class ModelRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    name: str = Field(min_length=1)
-    organisation: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
+    organisation: Text = Field(min_length=1)
     released: date
     modality: Modality
     parameters_b: float | None = Field(gt=0)  # total parameters, billions
     active_parameters_b: float | None = Field(default=None, gt=0)  # MoE: per token
     training_tokens_t: float | None = Field(gt=0)  # pre-training tokens, trillions
     context_length: int | None = Field(gt=0)  # tokens
-    architecture: str = Field(min_length=1)
+    architecture: Text = Field(min_length=1)
     licence: str
     commercial_use: YesNo
-    commercial_condition: str | None = None
+    commercial_condition: Text | None = None
     open_weights: bool
     open_training_code: bool
     open_training_data: bool
-    citations: list[str] = Field(min_length=1)
+    citations: list[CitationKey] = Field(min_length=1)
     checked: date
     evidence: Evidence = "primary"
     # Where sources disagree: what each says and which one the record follows.
-    note: str | None = None
-    family: str | None = None  # groups related models, e.g. "Qwen3"
+    note: Text | None = None
+    family: Text | None = None  # groups related models, e.g. "Qwen3"
     base_model: str | None = None  # id of the record this one derives from
     # Attention shape, from the config or paper (see ATTENTION_FIELDS).
     layers: int | None = Field(default=None, gt=0)
@@ -126,7 +159,7 @@ class ModelRecord(BaseModel):
     kv_layers: int | None = Field(default=None, gt=0)  # layers keeping a full KV cache, if fewer
     kv_latent_dim: int | None = Field(default=None, gt=0)  # MLA: cached values per token per layer
     tags: list[Tag] = Field(default_factory=list)
-    unknown: dict[str, str] = Field(default_factory=dict)
+    unknown: dict[str, Text] = Field(default_factory=dict)
 
     _words = field_validator("commercial_use", mode="before")(_yaml_bool_to_word)
 
@@ -177,18 +210,11 @@ def _load_located(path: Path) -> tuple[list[Any], list[dict[str, int]], list[int
         raise DataError([Problem(path, 1, "file is missing")])
     text = path.read_text(encoding="utf-8")
     try:
-        # One pass keeps the nodes (for line numbers) and builds the values;
-        # libyaml's loader when available, as it is several times faster.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-        try:
-            node = loader.get_single_node()
-            items = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise DataError([Problem(path, line, f"not valid YAML: {err}")]) from err
+        # Strict loading (no aliases, tags or duplicate keys; bounded depth);
+        # the nodes keep the line numbers.
+        node, items = safeyaml.compose(text, path)
+    except safeyaml.YamlError as err:
+        raise DataError([Problem(path, err.line, err.message)]) from None
     if items is None:
         return [], [], []
     if not isinstance(node, yaml.SequenceNode) or not isinstance(items, list):
@@ -219,6 +245,10 @@ def _validate_list(path: Path, schema: type[BaseModel], label: str):
             for e in err.errors():
                 field = str(e["loc"][0]) if e["loc"] else ""
                 line = key_lines[index].get(field, record_lines[index])
+                if len(e["loc"]) > 1:  # e.g. unknown.parameters_b, citations.0
+                    inner = f"{field}.{e['loc'][1]}"
+                    line = key_lines[index].get(inner, line)
+                    field = inner if isinstance(e["loc"][1], str) else field
                 what = "missing" if e["type"] == "missing" else e["msg"]
                 if e["type"] == "extra_forbidden":
                     what = "unknown field (check the spelling against the schema in bookkit/modeldata.py)"
@@ -303,16 +333,24 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _bib_keys(bib_file: Path) -> set[str]:
-    # Several checks ask for the keys of the same file: parse it once per version.
-    return _parsed_bib_keys(str(bib_file), bib_file.stat().st_mtime_ns)
+def _bib_keys(bib_file: Path) -> frozenset[str] | None:
+    """The bib's keys, or None when it does not parse (bookkit.checks.bib says where).
+    Several checks ask for the keys of the same file: parse it once per version."""
+    try:
+        return _parsed_bib_keys(str(bib_file), bib_file.stat().st_mtime_ns)
+    except OSError:
+        return None
 
 
 @functools.lru_cache(maxsize=4)
-def _parsed_bib_keys(path: str, _mtime_ns: int) -> frozenset[str]:
+def _parsed_bib_keys(path: str, _mtime_ns: int) -> frozenset[str] | None:
     from pybtex.database import parse_file
+    from pybtex.exceptions import PybtexError
 
-    return frozenset(parse_file(path, bib_format="bibtex").entries.keys())
+    try:
+        return frozenset(parse_file(path, bib_format="bibtex").entries.keys())
+    except PybtexError:
+        return None
 
 
 # --- export -----------------------------------------------------------------
@@ -356,7 +394,14 @@ def check(root: Path = ROOT) -> list[str]:
     try:
         load(data_dir / "models.yaml", data_dir / "licences.yaml", root / "book" / "references.bib")
     except DataError as err:
-        return [str(p) for p in err.problems]
+        out = []
+        for p in err.problems:
+            try:
+                shown = p.path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                shown = str(p.path)
+            out.append(f"{shown}:{p.line}: {p.message}")
+        return out
     return []
 
 

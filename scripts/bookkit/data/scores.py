@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bookkit.data import models as modeldata
+from bookkit.data import safeyaml
 from bookkit.data.models import DataError, Problem
 
 ROOT = modeldata.ROOT
@@ -97,15 +98,10 @@ def _load_located(path: Path) -> dict[str, tuple[list[Any], list[int], list[dict
         raise DataError([Problem(path, 1, "file is missing")])
     text = path.read_text(encoding="utf-8")
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-        try:
-            node = loader.get_single_node()
-            doc = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise DataError([Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {err}")]) from err
+        # Strict loading: no aliases, tags or duplicate keys; bounded depth.
+        node, doc = safeyaml.compose(text, path)
+    except safeyaml.YamlError as err:
+        raise DataError([Problem(path, err.line, err.message)]) from None
     if not isinstance(node, yaml.MappingNode) or not isinstance(doc, dict):
         raise DataError([Problem(path, 1, "expected a mapping with the lists 'benchmarks:' and 'scores:'")])
     out = {}

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
+
+from bookkit.data import safeyaml
 
 REDIRECTS_FILE = Path("data") / "redirects.yaml"
 SCRIPT = "bookkit/anchor-redirects.js"
@@ -27,7 +28,10 @@ def load_redirects(srcdir: Path) -> dict[str, dict[str, str]]:
     path = Path(srcdir) / REDIRECTS_FILE
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = safeyaml.load_file(path) or {}
+    except safeyaml.YamlError as err:
+        raise ExtensionError(str(err)) from None
     if not isinstance(data, dict) or not all(
         isinstance(v, dict) and all(isinstance(a, str) and isinstance(t, str) for a, t in v.items())
         for v in data.values()

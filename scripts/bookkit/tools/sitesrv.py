@@ -147,10 +147,11 @@ def serve(
 
 def site_prefix(config: Path | str = Path(__file__).resolve().parents[3] / "book" / "_config.yml") -> str:
     """The URL path of html.baseurl in book/_config.yml (``/`` if none)."""
-    import yaml
     from urllib.parse import urlparse
 
-    data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    from bookkit.data import safeyaml
+
+    data = safeyaml.load_file(Path(config)) or {}
     base = (data.get("html") or {}).get("baseurl") or "/"
     return urlparse(base).path or "/"
 
