@@ -138,9 +138,9 @@ def floor_conf(where: Path, content: bool = False) -> Path:
     (bookkit.tools.floor_stand_ins), and every floor build is checked to
     print no warning.
     """
-    import yaml
+    from bookkit.data import safeyaml
 
-    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    config = safeyaml.load_file(BOOK / "_config.yml")
     myst = (config.get("parse") or {}).get("myst_enable_extensions") or []
     excludes = config.get("exclude_patterns") or []
     sphinx_config = (config.get("sphinx") or {}).get("config") or {}
@@ -257,10 +257,12 @@ def synthetic_book(factor: int) -> tuple[Path, int]:
     """
     import yaml
 
+    from bookkit.data import safeyaml
+
     book = BENCH / f"scale-{factor}x" / "book"
     shutil.rmtree(book, ignore_errors=True)
     shutil.copytree(BOOK, book, ignore=shutil.ignore_patterns("_build"))
-    toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))
+    toc = safeyaml.load_file(BOOK / "_toc.yml")
     chapters = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])
                 if c["file"] not in SINGLE_PAGES]
     base_pages = 1 + sum(len(part.get("chapters", [])) for part in toc.get("parts", []))
