@@ -35,7 +35,6 @@ Run: ``python -m bookkit.checks.htmlsafety [_build/html]``.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
@@ -43,7 +42,7 @@ from xml.etree import ElementTree
 
 import html5lib
 
-from bookkit.checks.source import ROOT, problem, report
+from bookkit.checks.source import ROOT, problem, site_check_main
 
 # Elements a page may write as raw HTML.
 RAW_ELEMENTS = {
@@ -209,11 +208,7 @@ def check(html_dir: Path, root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("html_dir", nargs="?", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
-    args = parser.parse_args(argv)
-    return report("htmlsafety", check(args.html_dir, args.root))
+    return site_check_main("htmlsafety", __doc__, check, argv)
 
 
 if __name__ == "__main__":

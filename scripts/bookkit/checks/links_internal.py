@@ -19,7 +19,6 @@ Run alone after a build: ``python -m bookkit.checks.links_internal [_build/html]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -32,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 from bookkit.data import safeyaml
 
-from bookkit.checks.source import ROOT, problem, rel, toc_files, report
+from bookkit.checks.source import ROOT, problem, rel, toc_files, site_check_main
 
 COMMENTS_SELECTOR = ("div", "book-comments")
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}  # assets, not pages
@@ -231,16 +230,7 @@ def check(html_dir: Path, root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("html_dir", nargs="?", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
-    args = parser.parse_args(argv)
-    if not (args.html_dir / "index.html").is_file():
-        print(f"linkcheck_internal: {args.html_dir}/index.html missing: build first (make html)",
-              file=sys.stderr)
-        return 2
-    problems = check(args.html_dir, args.root)
-    return report("linkcheck_internal", problems)
+    return site_check_main("linkcheck_internal", __doc__, check, argv)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ Run: ``python -m bookkit.checks.rendered [_build/html]``.
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from xml.etree import ElementTree
 import html5lib
 
 from bookkit.checks.htmlsafety import content_area, source_of
-from bookkit.checks.source import ROOT, book_pages, problem, rel, report
+from bookkit.checks.source import ROOT, book_pages, problem, rel, site_check_main
 
 BLOCKS = {"p", "li", "td", "th", "dt", "dd", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
           "blockquote", "summary"}
@@ -189,11 +188,7 @@ def spelling(root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("html_dir", nargs="?", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
-    args = parser.parse_args(argv)
-    return report("rendered", check(args.html_dir, args.root))
+    return site_check_main("rendered", __doc__, check, argv)
 
 
 if __name__ == "__main__":

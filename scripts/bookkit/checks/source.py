@@ -67,6 +67,21 @@ def report(name: str, problems: list[str]) -> int:
     return 1 if problems else 0
 
 
+def site_check_main(name: str, doc: str, check, argv: list[str] | None = None) -> int:
+    """The command line shared by the checks of the built site: ``[html_dir] [--root R]``."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("html_dir", nargs="?", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
+    args = parser.parse_args(argv)
+    if not (args.html_dir / "index.html").is_file():
+        print(f"{name}: {args.html_dir}/index.html missing: build first (make html)", file=sys.stderr)
+        return 2
+    return report(name, check(args.html_dir, args.root))
+
+
 @dataclass
 class Line:
     no: int          # 1-based line number
