@@ -29,6 +29,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.matching import Matcher
 
 from bookkit.extensions.book import html_only, repository_slug
 
@@ -45,12 +46,11 @@ def edition_month(edition: str) -> str:
 
 def file_stem(config: Config) -> str:
     """The repository's name: the files are <name>.pdf and <name>.epub."""
-    return repository_slug(config.html_theme_options.get("repository_url", "")).split("/")[1]
+    return config.bookkit_repository.split("/")[-1]
 
 
 def download_url(config: Config, fmt: str) -> str:
-    repo = config.html_theme_options.get("repository_url", "").rstrip("/")
-    return f"{repo}/releases/latest/download/{file_stem(config)}.{fmt}"
+    return f"{config.bookkit_repository}/releases/latest/download/{file_stem(config)}.{fmt}"
 
 
 class EditionDownloads(SphinxDirective):
@@ -72,6 +72,10 @@ class EditionDownloads(SphinxDirective):
 
 def configure(app: Sphinx, config: Config) -> None:
     """Offline editions' settings from the single facts (priority after book.py)."""
+    # Kept apart: the PDF builder replaces html_theme_options with its own.
+    repo = config.html_theme_options.get("repository_url", "").rstrip("/")
+    repository_slug(repo)  # a clear error if it is not a GitHub repository URL
+    config.bookkit_repository = repo
     stem = file_stem(config)
     config.epub_basename = stem
     config.simplepdf_file_name = f"{stem}.pdf" if hasattr(config, "simplepdf_file_name") else None
@@ -88,10 +92,15 @@ def configure(app: Sphinx, config: Config) -> None:
 def builder_inited(app: Sphinx) -> None:
     if html_only(app):
         return
-    # Website-only pages stay out of the offline editions (and the toctree
-    # entries that name them are not a warning there).
+    # Website-only pages stay out of the offline editions, and out of the
+    # table of contents that sphinx-external-toc read from _toc.yml.
     app.config.exclude_patterns = [*app.config.exclude_patterns, *app.config.bookkit_web_only]
-    app.config.suppress_warnings = [*app.config.suppress_warnings, "toc.excluded"]
+    web_only = Matcher(app.config.bookkit_web_only)
+    site_map = getattr(app.config, "external_site_map", None)
+    for doc in (site_map.values() if site_map is not None else []):
+        for tree in doc.subtrees:
+            tree.items[:] = [item for item in tree.items
+                             if not (isinstance(item, str) and web_only(f"{item}.md"))]
     if app.builder.name == "simplepdf":
         context = dict(app.config.html_context or {})
         edition = app.config.book_edition
@@ -101,13 +110,14 @@ def builder_inited(app: Sphinx) -> None:
             f"Online: {app.config.html_baseurl}"
         )
         app.config.html_context = context
-        app.builder.add_css_file("bookkit/print.css")
+        app.add_css_file("bookkit/print.css")
         app.config.simplepdf_use_weasyprint_api = True  # no `weasyprint` command needed on PATH
         app.config.simplepdf_file_name = f"{file_stem(app.config)}.pdf"
 
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("bookkit.extensions.book")
+    app.add_config_value("bookkit_repository", "", "env")
     app.add_config_value("bookkit_web_only", ["catalogue.md", "whats-new.md", "models/*"], "env")
     app.add_directive("edition-downloads", EditionDownloads)
     app.connect("config-inited", configure, priority=460)
