@@ -21,7 +21,7 @@ LOCK      := requirements/lock.txt
 LINKCHECK_MAX ?= 1800
 
 .DEFAULT_GOAL := html
-.PHONY: help html pdf epub test serve linkcheck lint format clean bench lock
+.PHONY: help html pdf epub test serve linkcheck lint stale format clean bench lock
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -94,6 +94,9 @@ linkcheck: book/conf.py ## Check external links (needs network) and print broken
 
 lint: $(VENV)/.installed ## Fast checks that need no build (citations, pages, figures, data)
 	$(BIN)/python -m bookkit.checks.lint
+
+stale: $(VENV)/.installed ## List model records not checked for six months (fails if any)
+	$(BIN)/python -m bookkit.checks.freshness
 
 format: $(VENV)/.installed ## Rewrite book/references.bib in its canonical form
 	$(BIN)/python -m bookkit.checks.bib --format
