@@ -124,7 +124,7 @@ def catalogue_html(data: ModelData, href) -> str:
         form.append(f'<div class="catalogue-filter"><label for="catalogue-{key}">{label}</label>'
                     f'<select id="catalogue-{key}" data-filter="{key}"><option value="">all</option>'
                     f'{_options([value(m) for m in models], order.get(key))}</select></div>')
-    form.append('<div class="catalogue-filter"><button type="reset" class="btn">Show all</button></div></form>')
+    form.append('<div class="catalogue-filter"><button type="reset" class="catalogue-reset">Show all</button></div></form>')
     head = [("Model", "text"), ("Organisation", "text"), ("Released", "text"), ("Modality", "text"),
             ("Parameters", "number"), ("Context", "number"), ("Licence", "text"), ("Licence class", "text")]
     rows = []
