@@ -110,4 +110,4 @@ lock: $(VENV)/.installed ## Rewrite requirements/lock.txt (hashed) after pyproje
 	@echo "wrote $(LOCK); commit it with pyproject.toml"
 
 clean: ## Remove build output and the generated conf.py (keeps .venv)
-	rm -rf $(BUILD) book/conf.py book/_build
+	rm -rf $(BUILD) book/conf.py book/_build book/models
