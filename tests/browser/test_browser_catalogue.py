@@ -72,6 +72,6 @@ def test_without_javascript_every_model_is_listed(browser, site):
         assert page.locator(".catalogue-table tbody tr").count() == len(RECORDS)
         assert not page.is_visible("form[data-catalogue-filters]"), "no controls that cannot work"
         page.locator(".catalogue-table tbody th a").first.click()
-        page.wait_for_url("**/models/*.html")
+        page.wait_for_url("**/model/*.html")
     finally:
         context.close()

@@ -35,7 +35,7 @@ def toc_files() -> set[str]:
 def model_pages() -> set[str]:
     """The pages generated from the data (bookkit.extensions.model_pages), not in the toc."""
     records = yaml.safe_load((BOOK / "data" / "models.yaml").read_text())
-    return {f"models/{r['id']}" for r in records}
+    return {f"model/{r['id']}" for r in records}
 
 
 def config() -> dict:

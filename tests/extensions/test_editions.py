@@ -161,7 +161,7 @@ def test_epub_has_every_chapter_figure_and_fact_and_no_leaks(epub):
     pages = {n: z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml") and n != "nav.xhtml"}
     for name in chapters():
         assert f"{name}.xhtml" in pages, f"chapter {name} is not in the EPUB"
-    assert "catalogue.xhtml" not in pages and not any(n.startswith("models/") for n in pages)
+    assert "catalogue.xhtml" not in pages and not any(n.startswith("model/") for n in pages)
     images = {Path(n).name for n in z.namelist() if n.startswith("_images/")}
     for page, html in pages.items():
         for src in re.findall(r'<img [^>]*src="([^"]+)"', html):

@@ -31,16 +31,16 @@ def soup(path):
 @pytest.mark.build
 def test_every_record_has_a_page_at_a_stable_url(html_dir):
     for rec in RECORDS:
-        page = html_dir / "models" / f"{rec['id']}.html"
+        page = html_dir / "model" / f"{rec['id']}.html"
         assert page.is_file(), f"no page for record '{rec['id']}'"
-    names = {soup(html_dir / "models" / f"{r['id']}.html").select_one("article h1").get_text(strip=True)
+    names = {soup(html_dir / "model" / f"{r['id']}.html").select_one("article h1").get_text(strip=True)
              .rstrip("#") for r in RECORDS[:5]}
     assert names == {r["name"] for r in RECORDS[:5]}
 
 
 @pytest.mark.build
 def test_model_page_has_every_part(html_dir):
-    page = soup(html_dir / "models" / "mistral-7b.html")
+    page = soup(html_dir / "model" / "mistral-7b.html")
     article = page.select_one("article")
     text = article.get_text(" ", strip=True)
     assert article.select_one(".model-facts"), "the fact box"
@@ -50,12 +50,13 @@ def test_model_page_has_every_part(html_dir):
                      "Cite this record"]
     hrefs = [a["href"] for a in article.select("a[href]")]
     assert any(h.startswith("../licences.html") for h in hrefs), "licence summary links the licences chapter"
-    assert "../models.html#mistral-7b" in hrefs, "links to the section that discusses the model"
+    assert any(re.fullmatch(r"\.\./models(/[\w-]+)?\.html#mistral-7b", h) for h in hrefs), \
+        "links to the section that discusses the model"
     assert any(h.startswith("../timeline.html#") for h in hrefs), "and to the timeline's section"
     assert any(h.startswith("../references.html#") for h in hrefs), "sources link the bibliography"
     assert "last checked against its sources on 23 November 2026" in text
     bib = article.select_one("div.highlight-bibtex pre, pre")
-    assert "@misc{openmodels-mistral-7b" in bib.get_text() and "models/mistral-7b.html" in bib.get_text()
+    assert "@misc{openmodels-mistral-7b" in bib.get_text() and "model/mistral-7b.html" in bib.get_text()
     assert page.select_one('meta[name="description"]')["content"].startswith("Mistral 7B (Mistral AI, 2023)")
 
 
@@ -64,16 +65,16 @@ def test_search_finds_model_pages_by_name(html_dir):
     index = (html_dir / "searchindex.js").read_text(encoding="utf-8")
     data = json.loads(index[index.index("(") + 1: index.rindex(")")])
     titles = dict(zip(data["docnames"], data["titles"]))
-    assert titles["models/mistral-7b"] == "Mistral 7B"
-    assert all(f"models/{r['id']}" in titles for r in RECORDS)
+    assert titles["model/mistral-7b"] == "Mistral 7B"
+    assert all(f"model/{r["id"]}" in titles for r in RECORDS)
 
 
 def test_mentions_are_found_in_the_sources_with_their_heading(tmp_path):
     (tmp_path / "a.md").write_text(
         "# A\n\n## First\n\nSee {fact}`m1:name` here.\n\n```text\n{fact}`m9:name` in code\n```\n\n"
         "### Second\n\n```{model-facts} m2\n```\n", encoding="utf-8")
-    (tmp_path / "models").mkdir()
-    (tmp_path / "models" / "m1.md").write_text("{fact}`m3:name`", encoding="utf-8")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "m1.md").write_text("{fact}`m3:name`", encoding="utf-8")
     from sphinx.util.matching import Matcher
 
     found = model_pages.scan_mentions(tmp_path, Matcher([]))
@@ -115,7 +116,7 @@ def test_catalogue_lists_every_model_without_javascript(html_dir):
     rows = table.select("tbody tr")
     assert len(rows) == len(RECORDS)
     links = {a["href"] for a in table.select("tbody th a")}
-    assert links == {f"models/{r['id']}.html" for r in RECORDS}
+    assert links == {f"model/{r["id"]}.html" for r in RECORDS}
     for key in ("organisation", "year", "modality", "licence", "size", "context"):
         assert all(row.has_attr(f"data-{key}") for row in rows), key
         select = page.select_one(f"select#catalogue-{key}")
@@ -162,7 +163,7 @@ def test_one_record_edit_rereads_only_its_page_and_the_pages_using_the_data(tmp_
         subprocess.run([*git, *args], check=True, capture_output=True)  # pages show git dates
     out = tmp_path / "out"
     first = build(src, out)
-    assert "models/gpt-j-6b" in first
+    assert "model/gpt-j-6b" in first
     data_file = src / "data" / "models.yaml"
     text = data_file.read_text(encoding="utf-8")
     start = text.index("- id: mistral-7b\n")
@@ -171,10 +172,10 @@ def test_one_record_edit_rereads_only_its_page_and_the_pages_using_the_data(tmp_
     block = re.sub(r"context_length: \d+", "context_length: 16384", block, count=1)
     data_file.write_text(text[:start] + block + text[end:], encoding="utf-8")
     again = build(src, out)
-    pages = [d for d in again if d.startswith("models/")]
-    assert pages == ["models/mistral-7b"], f"re-read model pages: {pages}"
-    assert "catalogue" in again and "models" in again, "pages that use the data are re-read"
-    page = soup(out / "html" / "models" / "mistral-7b.html")
+    pages = [d for d in again if d.startswith("model/")]
+    assert pages == ["model/mistral-7b"], f"re-read model pages: {pages}"
+    assert "catalogue" in again and "data" in again, "pages that use the data are re-read"
+    page = soup(out / "html" / "model" / "mistral-7b.html")
     assert page.select_one("article h1").get_text(strip=True).rstrip("#") == "Mistral *7B* <b>"
     assert "16,384 tokens" in page.select_one(".model-facts").get_text()
     third = build(src, out)

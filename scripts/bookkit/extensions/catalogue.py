@@ -164,7 +164,7 @@ def visit_catalogue_html(self, node: catalogue_node) -> None:
     docname = builder.current_docname
 
     def href(ident: str) -> str:
-        return builder.get_relative_uri(docname, f"models/{ident}")
+        return builder.get_relative_uri(docname, f"model/{ident}")
 
     self.body.append(catalogue_html(builder.app.modeldata, href))
     raise nodes.SkipNode

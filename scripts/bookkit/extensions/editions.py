@@ -118,7 +118,7 @@ def builder_inited(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict:
     app.setup_extension("bookkit.extensions.book")
     app.add_config_value("bookkit_repository", "", "env")
-    app.add_config_value("bookkit_web_only", ["catalogue.md", "whats-new.md", "models/*"], "env")
+    app.add_config_value("bookkit_web_only", ["catalogue.md", "whats-new.md", "model/*"], "env")
     app.add_directive("edition-downloads", EditionDownloads)
     app.connect("config-inited", configure, priority=460)
     app.connect("builder-inited", builder_inited, priority=450)

@@ -1,7 +1,7 @@
-"""Sphinx extension: one page per model at ``models/<id>.html``, from the data.
+"""Sphinx extension: one page per model at ``model/<id>.html``, from the data.
 
 For each record of book/data/models.yaml a small MyST source is written to
-``book/models/<id>.md`` (git-ignored; never edit it) before Sphinx looks for
+``book/model/<id>.md`` (git-ignored; never edit it) before Sphinx looks for
 sources. The page holds, in order: a one-line summary, the record's fact box
 (the ``{model-facts}`` directive of bookkit.extensions.model_directives), its
 licence linked to the licences chapter, links to every section of the book
@@ -56,7 +56,7 @@ from bookkit.data.models import ModelData, ModelRecord
 logger = logging.getLogger(__name__)
 
 #: The folder of generated pages, under the book's source folder.
-FOLDER = "models"
+FOLDER = "model"
 #: Where each chapter discusses a model: the directive and the role.
 FACTS_BOX = re.compile(r"^\s*(?:`{3,}|~{3,}|:{3,})\{model-facts\}\s+([A-Za-z0-9.-]+)")
 FACT_ROLE = re.compile(r"\{fact\}`([A-Za-z0-9.-]+):")
@@ -213,7 +213,7 @@ def page_source(data: ModelData, rec: ModelRecord, mentions: list[tuple[str, str
 
 
 def generate_pages(app: Sphinx, config: Config) -> None:
-    """config-inited, before sphinx-external-toc: (re)write book/models/<id>.md."""
+    """config-inited, before sphinx-external-toc: (re)write book/model/<id>.md."""
     src = Path(app.srcdir)
     try:
         # Validation (with the bibliography) is model_directives' job; here only the records.
@@ -239,8 +239,8 @@ def generate_pages(app: Sphinx, config: Config) -> None:
             path.write_text(text, encoding="utf-8")
             written += 1
     for old in folder.glob("*.md"):  # a record removed or renamed: its page goes too
-        if old.name not in wanted:
-            old.unlink()
+        if old.name not in wanted and HEAD in old.read_text(encoding="utf-8"):
+            old.unlink()  # (only files this extension wrote)
     if written:
         logger.info("model pages: wrote %d of %d sources in %s", written, len(data.models), folder)
 

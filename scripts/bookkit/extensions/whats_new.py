@@ -201,7 +201,7 @@ class WhatsNew(SphinxDirective):
                     para = nodes.paragraph()
                     if ident in known:
                         ref = addnodes.pending_xref("", refdomain="std", reftype="doc",
-                                                    reftarget=f"/models/{ident}", refexplicit=True, refwarn=True)
+                                                    reftarget=f"/model/{ident}", refexplicit=True, refwarn=True)
                         ref += nodes.inline(text=name)
                         para += ref
                     else:

@@ -371,7 +371,7 @@ def measure_pages(html: Path, runs: int, label: str) -> dict:
     reports = BENCH / "lighthouse" / label
     reports.mkdir(parents=True, exist_ok=True)
     pages = {"home": "index.html", "models": "models.html", "catalogue": "catalogue.html",
-             "model page": "models/mistral-7b.html"}
+             "model page": "model/mistral-7b.html"}
     with serve(html, gzip=True, prefix=site_prefix(BOOK / "_config.yml")) as site:
         for name, page in pages.items():
             if not (html / page).is_file():
