@@ -27,9 +27,20 @@ LEAKS = ["Project name not set", "{fact}", "{cite", "{model-", "{doc}", "{ref}",
 
 
 def chapters() -> list[str]:
+    """Every page of _toc.yml but the front page and the website-only ones, in order."""
     toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))
     web_only = {"catalogue", "whats-new"}
-    return [c["file"] for part in toc["parts"] for c in part["chapters"] if c["file"] not in web_only]
+    found = []
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry and entry["file"] not in web_only:
+                found.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc["parts"]:
+        walk(part["chapters"])
+    return found
 
 
 def html_figures() -> list[tuple[str, str]]:

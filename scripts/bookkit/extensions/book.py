@@ -42,7 +42,7 @@ EDITION = re.compile(r"^(20[0-9]{2})\.(0[1-9]|1[0-2])$")
 
 #: Modules whose event handlers serve the website only.
 WEB_ONLY = ("notfound.", "sphinx_comments", "sphinx_thebe", "bookkit.extensions.slim_theme",
-            "bookkit.extensions.comments")
+            "bookkit.extensions.comments", "bookkit.extensions.redirects")
 
 
 def html_only(app: Sphinx) -> bool:
