@@ -82,7 +82,7 @@ test: book/conf.py $(VENV)/.installed-test ## Lint, build strictly from a clean 
 
 serve: book/conf.py ## Live preview at http://127.0.0.1:8000, rebuilt on every save
 	$(BIN)/sphinx-autobuild --host $(HOST) --port $(PORT) -d $(DOCTREES) \
-	  --watch scripts/bookkit book $(HTML)
+	  --watch scripts/bookkit --ignore '*/book/model/*' book $(HTML)
 
 linkcheck: book/conf.py ## Check external links (needs network) and print broken ones by file:line
 	$(BIN)/python -m bookkit.checks.linkreport --require-network

@@ -66,7 +66,7 @@ def test_search_finds_model_pages_by_name(html_dir):
     data = json.loads(index[index.index("(") + 1: index.rindex(")")])
     titles = dict(zip(data["docnames"], data["titles"]))
     assert titles["model/mistral-7b"] == "Mistral 7B"
-    assert all(f"model/{r["id"]}" in titles for r in RECORDS)
+    assert all(f"model/{r['id']}" in titles for r in RECORDS)
 
 
 def test_mentions_are_found_in_the_sources_with_their_heading(tmp_path):
@@ -116,7 +116,7 @@ def test_catalogue_lists_every_model_without_javascript(html_dir):
     rows = table.select("tbody tr")
     assert len(rows) == len(RECORDS)
     links = {a["href"] for a in table.select("tbody th a")}
-    assert links == {f"model/{r["id"]}.html" for r in RECORDS}
+    assert links == {f"model/{r['id']}.html" for r in RECORDS}
     for key in ("organisation", "year", "modality", "licence", "size", "context"):
         assert all(row.has_attr(f"data-{key}") for row in rows), key
         select = page.select_one(f"select#catalogue-{key}")
