@@ -72,13 +72,15 @@ def test_search_finds_model_pages_by_name(html_dir):
 def test_mentions_are_found_in_the_sources_with_their_heading(tmp_path):
     (tmp_path / "a.md").write_text(
         "# A\n\n## First\n\nSee {fact}`m1:name` here.\n\n```text\n{fact}`m9:name` in code\n```\n\n"
-        "### Second\n\n```{model-facts} m2\n```\n", encoding="utf-8")
+        "### Second\n\n```{model-facts} m2\n```\n\nAfter the box, {fact}`m4:name`.\n\n"
+        "````{note}\nIn a note {fact}`m5:name`.\n```python\n{fact}`m8:name`\n```\n````\n", encoding="utf-8")
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "m1.md").write_text("{fact}`m3:name`", encoding="utf-8")
     from sphinx.util.matching import Matcher
 
     found = model_pages.scan_mentions(tmp_path, Matcher([]))
-    assert found == {"a": {"m1": [(5, "First")], "m2": [(13, "Second")]}}
+    assert found == {"a": {"m1": [(5, "First")], "m2": [(13, "Second")], "m4": [(16, "Second")],
+                           "m5": [(19, "Second")]}}
 
 
 def record(ident, **over) -> ModelRecord:

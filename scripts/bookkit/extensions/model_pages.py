@@ -62,6 +62,7 @@ FACTS_BOX = re.compile(r"^\s*(?:`{3,}|~{3,}|:{3,})\{model-facts\}\s+([A-Za-z0-9.
 FACT_ROLE = re.compile(r"\{fact\}`([A-Za-z0-9.-]+):")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+CODE_DIRECTIVES = {"code", "code-block", "code-cell", "sourcecode", "literalinclude", "eval-rst"}
 PARTS = ("licence", "mentions", "related", "sources", "checked", "cite")
 HEAD = "% Generated from book/data/models.yaml by bookkit.extensions.model_pages: edit the record, not this file."
 
@@ -79,22 +80,33 @@ def day(d: date) -> str:
 
 
 def scan_mentions(srcdir: Path, exclude: Matcher) -> dict[str, dict[str, list[tuple[int, str]]]]:
-    """{docname: {model id: [(line, heading above it), ...]}} from the MyST sources."""
+    """{docname: {model id: [(line, heading above it), ...]}} from the MyST sources.
+
+    Fenced code is skipped; fenced directives (```{note} ...) are read, since
+    their content is MyST too.
+    """
     found: dict[str, dict[str, list[tuple[int, str]]]] = {}
     for path in sorted(srcdir.rglob("*.md")):
         rel = path.relative_to(srcdir).as_posix()
         if rel.startswith((FOLDER + "/", "_build/")) or exclude(rel):
             continue
         per_model: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        heading, fence = "", None
+        heading = ""
+        fences: list[tuple[str, int, bool]] = []  # open fences: (char, length, is code)
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             marker = FENCE.match(line)
-            if fence is None and marker and not line.lstrip()[len(marker.group(1)):].startswith("{model-facts}"):
-                fence = marker.group(1)[0] * 3
-                continue
-            if fence is not None:
-                if line.strip().startswith(fence) and not line.strip()[len(fence):].strip("`~"):
-                    fence = None
+            if marker:
+                mark, info = marker.group(1), line.strip()[len(marker.group(1)):].strip()
+                if fences and not info and mark[0] == fences[-1][0] and len(mark) >= fences[-1][1]:
+                    fences.pop()
+                    continue
+                if not (fences and fences[-1][2]):
+                    name = info[1:].split("}")[0] if info.startswith("{") else ""
+                    fences.append((mark[0], len(mark), not name or name in CODE_DIRECTIVES))
+                    for ident in FACTS_BOX.findall(line):
+                        per_model[ident].append((number, heading))
+                    continue
+            if fences and fences[-1][2]:
                 continue
             head = HEADING.match(line)
             if head:
