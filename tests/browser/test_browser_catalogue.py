@@ -75,3 +75,18 @@ def test_without_javascript_every_model_is_listed(browser, site):
         page.wait_for_url("**/model/*.html")
     finally:
         context.close()
+
+
+def test_search_finds_a_model_page_by_its_name(browser, site):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site + "search.html?q=Mistral+7B")
+        page.wait_for_function("() => /Search finished/.test("
+                               "(document.querySelector('.search-summary') || {}).innerText || '')",
+                               timeout=30000)
+        links = page.eval_on_selector_all("#search-results ul.search li a",
+                                          "els => els.map(a => a.getAttribute('href').split(/[?#]/)[0])")
+        assert "model/mistral-7b.html" in links, links
+    finally:
+        context.close()

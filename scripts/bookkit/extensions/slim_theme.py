@@ -78,6 +78,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.html._assets import _JavaScript
 from sphinx.config import Config
@@ -278,6 +279,16 @@ def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     context["bookkit_search_on_every_page"] = bool(
         app.config.html_theme_options.get("search_as_you_type")
     )
+    # The sidebar's section toggles are <summary> elements holding only an
+    # icon: axe-core wants them named (summary-name).
+    toctree = context.get("generate_toctree_html")
+    if toctree is not None and not getattr(toctree, "bookkit_named", False):
+        def named_toctree(*args, **kwargs):
+            return Markup(str(toctree(*args, **kwargs)).replace(
+                "<summary>", '<summary aria-label="Show or hide the pages of this section">'))
+
+        named_toctree.bookkit_named = True
+        context["generate_toctree_html"] = named_toctree
 
 
 # --- sidebar navigation, rendered once per build -----------------------------------
