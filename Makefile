@@ -8,6 +8,8 @@ VENV      := .venv
 BIN       := $(VENV)/bin
 BUILD     := _build
 HTML      := $(BUILD)/html
+PDF       := $(BUILD)/pdf
+EPUB      := $(BUILD)/epub
 DOCTREES  := $(BUILD)/doctrees
 # Strict: every warning is an error, but keep going so all errors show at once.
 STRICT    := -W --keep-going -n
@@ -19,7 +21,7 @@ LOCK      := requirements/lock.txt
 LINKCHECK_MAX ?= 1800
 
 .DEFAULT_GOAL := html
-.PHONY: help html test serve linkcheck lint format clean bench lock
+.PHONY: help html pdf epub test serve linkcheck lint stale format clean bench lock
 
 help: ## List the targets, one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -55,19 +57,32 @@ html: book/conf.py ## Build the HTML book (incremental) and print where it is
 	$(SPHINX) -b html $(STRICT) -q -d $(DOCTREES) book $(HTML)
 	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html"
 
+# The offline editions, from the same sources (website-only pages and
+# features stay out: see bookkit.extensions.editions). Each has its own
+# doctrees, so they never disturb the website's incremental build.
+pdf: book/conf.py ## Build the PDF edition (_build/pdf/<name>.pdf) with WeasyPrint
+	@scripts/ensure-pdf-libs.sh $(BIN)/python
+	$(SPHINX) -b simplepdf $(STRICT) -q -d $(BUILD)/doctrees-pdf book $(PDF)
+	@echo "The PDF is at $$(ls $(CURDIR)/$(PDF)/*.pdf)"
+
+epub: book/conf.py ## Build the EPUB edition (_build/epub/<name>.epub)
+	$(SPHINX) -b epub $(STRICT) -q -d $(BUILD)/doctrees-epub book $(EPUB)
+	@echo "The EPUB is at $$(ls $(CURDIR)/$(EPUB)/*.epub)"
+
 # Tests run on every core, one test file per worker (--dist loadfile: a file's
 # tests share their fixtures, such as the browser and the built pages).
 PYTEST_WORKERS ?= auto
 
-test: book/conf.py $(VENV)/.installed-test ## Lint, build strictly from a clean folder, run all tests
+test: book/conf.py $(VENV)/.installed-test ## Lint, build strictly from a clean folder (web, EPUB, PDF), run all tests
 	$(BIN)/python -m bookkit.checks.lint
-	rm -rf $(HTML) $(DOCTREES)
+	rm -rf $(HTML) $(DOCTREES) $(PDF) $(EPUB) $(BUILD)/doctrees-pdf $(BUILD)/doctrees-epub
 	$(SPHINX) -b html $(STRICT) -q -d $(DOCTREES) book $(HTML)
+	$(MAKE) --no-print-directory epub pdf
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 serve: book/conf.py ## Live preview at http://127.0.0.1:8000, rebuilt on every save
 	$(BIN)/sphinx-autobuild --host $(HOST) --port $(PORT) -d $(DOCTREES) \
-	  --watch scripts/bookkit book $(HTML)
+	  --watch scripts/bookkit --ignore '*/book/model/*' book $(HTML)
 
 linkcheck: book/conf.py ## Check external links (needs network) and print broken ones by file:line
 	$(BIN)/python -m bookkit.checks.linkreport --require-network
@@ -79,6 +94,9 @@ linkcheck: book/conf.py ## Check external links (needs network) and print broken
 
 lint: $(VENV)/.installed ## Fast checks that need no build (citations, pages, figures, data)
 	$(BIN)/python -m bookkit.checks.lint
+
+stale: $(VENV)/.installed ## List model records not checked for six months (fails if any)
+	$(BIN)/python -m bookkit.checks.freshness
 
 format: $(VENV)/.installed ## Rewrite book/references.bib in its canonical form
 	$(BIN)/python -m bookkit.checks.bib --format
@@ -92,4 +110,4 @@ lock: $(VENV)/.installed ## Rewrite requirements/lock.txt (hashed) after pyproje
 	@echo "wrote $(LOCK); commit it with pyproject.toml"
 
 clean: ## Remove build output and the generated conf.py (keeps .venv)
-	rm -rf $(BUILD) book/conf.py book/_build
+	rm -rf $(BUILD) book/conf.py book/_build book/models

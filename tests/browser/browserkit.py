@@ -61,7 +61,7 @@ def chapter_pages() -> list[str]:
 
 
 # Pages the reader can reach that are not in the toc.
-EXTRA_PAGES = ["search.html", "genindex.html"]
+EXTRA_PAGES = ["search.html", "genindex.html", "model/mistral-7b.html"]
 ALL_PAGES = toc_pages() + EXTRA_PAGES
 
 

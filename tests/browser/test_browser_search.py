@@ -47,6 +47,10 @@ def test_search_for_a_model_name_returns_its_chapter(browser, site):
         for name, chapter in cases:
             page.goto(site + "search.html?q=" + quote_plus(name))
             page.wait_for_selector("#search-results ul.search li", timeout=10000)
+            # Results are listed one by one: wait for the last (Sphinx's status line).
+            page.wait_for_function("() => /Search finished/.test("
+                                   "(document.querySelector('.search-summary') || {}).innerText || '')",
+                                   timeout=30000)
             links = page.eval_on_selector_all(
                 "#search-results ul.search li a", "els => els.map(a => a.getAttribute('href'))"
             )

@@ -3,6 +3,8 @@
 Each check is a function ``check(root) -> list[str]`` returning problems as
 ``path:line: message``. To add one, append it to CHECKS.
 Run: ``python -m bookkit.checks.lint``; exit status 1 if anything is wrong.
+WARNINGS are printed too but never fail the run (e.g. records not checked
+against their sources for six months: a reason to look, not an error).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from pathlib import Path
 
 from bookkit.checks import bib as bibcheck
+from bookkit.checks import freshness
 from bookkit.data import memory as hardwaredata
 from bookkit.checks import config as configcheck
 from bookkit.data import models as modeldata
@@ -36,6 +39,9 @@ CHECKS = [
     onetruth.check,    # model facts typed in prose that the data already holds
     rendered.spelling, # codespell on pages, data, bib, README, CONTRIBUTING (scripts/codespell-words.txt)
 ]
+WARNINGS = [
+    freshness.warnings,  # records whose `checked` date is older than six months
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,15 +56,24 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(str(err))
         except Exception as err:  # a crashing check must not hide the others
             problems.append(f"{check.__module__}: crashed: {err!r}")
+    warned: list[str] = []
+    for warn in WARNINGS:
+        try:
+            warned += warn(root)
+        except Exception as err:
+            warned.append(f"{warn.__module__}: crashed: {err!r}")
     for p in problems:
         print(p)
+    for w in warned:
+        print(w)
     took = time.perf_counter() - start
     sys.stdout.flush()  # the problems first, then the summary on stderr
     if problems:
         print(f"lint: {len(problems)} problem(s) in {took:.1f} s; each line says file:line "
               "and what to do (see CONTRIBUTING.md, 'Checks')", file=sys.stderr)
         return 1
-    print(f"lint: all {len(CHECKS)} checks passed in {took:.1f} s", file=sys.stderr)
+    extra = f" ({len(warned)} warning(s) above, not failures)" if warned else ""
+    print(f"lint: all {len(CHECKS)} checks passed in {took:.1f} s{extra}", file=sys.stderr)
     return 0
 
 

@@ -92,7 +92,9 @@ def take_utterances(app: Sphinx, config: Config) -> None:
 
 
 def add_static(app: Sphinx) -> None:
-    if app.builder.format != "html":
+    from bookkit.extensions.book import html_only
+
+    if not html_only(app):
         return
     if app.config.bookkit_utterances:
         app.add_js_file("bookkit/book-comments.js", loading_method="defer")

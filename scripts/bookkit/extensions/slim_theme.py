@@ -78,6 +78,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.html._assets import _JavaScript
 from sphinx.config import Config
@@ -278,6 +279,16 @@ def slim_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     context["bookkit_search_on_every_page"] = bool(
         app.config.html_theme_options.get("search_as_you_type")
     )
+    # The sidebar's section toggles are <summary> elements holding only an
+    # icon: axe-core wants them named (summary-name).
+    toctree = context.get("generate_toctree_html")
+    if toctree is not None and not getattr(toctree, "bookkit_named", False):
+        def named_toctree(*args, **kwargs):
+            return Markup(str(toctree(*args, **kwargs)).replace(
+                "<summary>", '<summary aria-label="Show or hide the pages of this section">'))
+
+        named_toctree.bookkit_named = True
+        context["generate_toctree_html"] = named_toctree
 
 
 # --- sidebar navigation, rendered once per build -----------------------------------
@@ -416,7 +427,6 @@ def sidebar_once(app: Sphinx, pagename: str, templatename: str, context: dict, d
 
 # --- config --------------------------------------------------------------------
 def configure(app: Sphinx, config: Config) -> None:
-    config.templates_path = [str(TEMPLATES), *config.templates_path]
     # pydata-sphinx-theme reads the default colour mode from html_context.
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "auto")
@@ -442,9 +452,19 @@ def configure(app: Sphinx, config: Config) -> None:
 
 
 def builder_inited(app: Sphinx) -> None:
-    if app.builder.format != "html":
+    from bookkit.extensions.book import html_only
+
+    if not html_only(app):
         return
     env = getattr(app.builder, "templates", None)
+    # The template overrides, first in the search path: added here rather than
+    # to templates_path, because only now is the builder known (an EPUB or PDF
+    # theme has no pydata-sphinx-theme templates to extend).
+    if env is not None and hasattr(env, "loaders"):
+        from sphinx.jinja2glue import SphinxFileSystemLoader
+
+        env.pathchain.insert(0, str(TEMPLATES))
+        env.loaders.insert(0, SphinxFileSystemLoader(str(TEMPLATES)))
     if env is not None and hasattr(env, "environment"):
         env.environment.filters["bookkit_pre_assets"] = pre_assets
 
@@ -675,6 +695,7 @@ def write_sitemap_and_robots(app: Sphinx, exception) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("bookkit.extensions.book")  # registers the static folder
+    app.setup_extension("notfound.extension")  # the 404 page (website only)
     app.connect("config-inited", configure, priority=450)
     app.connect("builder-inited", builder_inited)
     # After everything else has added its assets for the page.

@@ -372,7 +372,8 @@ def measure_pages(html: Path, runs: int, label: str) -> dict:
     results = {}
     reports = BENCH / "lighthouse" / label
     reports.mkdir(parents=True, exist_ok=True)
-    pages = {"home": "index.html", "models": "models.html"}
+    pages = {"home": "index.html", "models": "models.html", "catalogue": "catalogue.html",
+             "model page": "model/mistral-7b.html"}
     with serve(html, gzip=True, prefix=site_prefix(BOOK / "_config.yml")) as site:
         for name, page in pages.items():
             if not (html / page).is_file():
