@@ -13,6 +13,7 @@ from bookpaths import sphinx_build
 
 CONF = """
 project = "Sidebar fixture"
+book_edition = "2026.12"
 extensions = ["myst_parser", "sphinx_external_toc", "sphinx_book_theme", "sphinx_comments", "bookkit.extensions.book",
               "bookkit.extensions.slim_theme"]
 external_toc_path = "_toc.yml"

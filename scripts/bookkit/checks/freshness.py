@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from bookkit.data import models as modeldata
+from bookkit.data import models as modeldata, safeyaml
 
 ROOT = modeldata.ROOT
 #: Six months.
@@ -75,9 +75,7 @@ def warnings(root: Path = ROOT, today: date | None = None) -> list[str]:
 
 
 def repository_url(root: Path) -> str:
-    import yaml
-
-    config = yaml.safe_load((root / "book" / "_config.yml").read_text(encoding="utf-8"))
+    config = safeyaml.load_file(root / "book" / "_config.yml", "book/_config.yml")
     return str(config["repository"]["url"]).rstrip("/")
 
 

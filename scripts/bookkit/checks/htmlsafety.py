@@ -43,6 +43,7 @@ from xml.etree import ElementTree
 import html5lib
 
 from bookkit.checks.source import ROOT, problem, site_check_main
+from bookkit.extensions import catalogue  # its generated table's data-* attributes
 
 # Elements a page may write as raw HTML.
 RAW_ELEMENTS = {
@@ -65,10 +66,11 @@ ELEMENT_ATTRS = {
     "button": {"type"}, "label": {"for"},
 }
 # Built pages only: Sphinx writes table/figure widths as style, the comments
-# block carries its settings as data-* attributes.
+# block carries its settings as data-* attributes, the catalogue's rows their
+# filter values.
 BUILT_STYLE_RE = re.compile(r"^\s*((width|height|vertical-align)\s*:\s*[\w.%-]+\s*;?\s*)+$")
 BUILT_DATA_ATTRS = {"data-repo", "data-issue-term", "data-label", "data-theme", "data-theme-light",
-                    "data-theme-dark", "data-crossorigin", "data-bookkit-action"}
+                    "data-theme-dark", "data-crossorigin", "data-bookkit-action"} | catalogue.DATA_ATTRIBUTES
 URL_ATTRS = {"href", "src", "cite"}
 # Theme classes that hide what they are put on (raw HTML only).
 HIDING_CLASSES = {"d-none", "hidden", "invisible", "visually-hidden", "sr-only", "collapse",
@@ -125,6 +127,8 @@ def element_problems(el: ElementTree.Element, built: bool = False) -> list[tuple
             continue
         elif built and name_l in BUILT_DATA_ATTRS:
             continue
+        elif built and name_l == "tabindex" and value.strip() == "0":
+            continue  # a scrollable table region reachable by keyboard
         elif name_l.startswith("aria-") or name_l in GLOBAL_ATTRS or name_l in ELEMENT_ATTRS.get(tag, ()):
             continue
         else:

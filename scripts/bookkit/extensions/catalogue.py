@@ -10,8 +10,9 @@ loaded only here) then adds, as a progressive enhancement:
 * filters by organisation, year, modality, licence class, size and context
   (labelled selects, plus a name search), and a live count of the rows shown.
 
-The filter form is in the HTML with ``hidden`` so that readers without
-JavaScript see no controls that cannot work; the script reveals it.
+The script builds the filter form itself from the rows' ``data-*`` values,
+so readers without JavaScript see no controls that cannot work, and the
+page carries no form markup (the built-site allow-list refuses forms).
 Every data value is written escaped (data is text, never markup).
 Website only: the EPUB and PDF carry the data chapter's full table instead.
 """
@@ -19,12 +20,12 @@ Website only: the EPUB and PDF carry the data chapter's full table instead.
 from __future__ import annotations
 
 import html
-from collections import Counter
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from bookkit.data import formats as fmt
 from bookkit.data.models import ModelData, ModelRecord
 
 #: Size buckets (billions of parameters) and context buckets (tokens), shown in this order.
@@ -64,23 +65,8 @@ def licence_class(data: ModelData, rec: ModelRecord) -> str:
             "no": "open weights, non-commercial"}[rec.commercial_use]
 
 
-def short_count(billions: float | None) -> str:
-    if billions is None:
-        return "–"
-    if billions >= 1000:
-        return f"{billions / 1000:g}T"
-    if billions >= 1:
-        return f"{billions:g}B"
-    return f"{billions * 1000:g}M"
-
-
-def short_context(tokens: int | None) -> str:
-    if tokens is None:
-        return "–"
-    return f"{tokens // 1024}K" if tokens >= 1024 and tokens % 1024 == 0 else f"{tokens:,}"
-
-
-#: Filters: (key, label, value of a record). Keys are data-* attribute names.
+#: Filters: (key, label, value of a record). Keys are data-* attribute names on each row;
+#: catalogue.js knows the same keys and labels (the browser tests check each one).
 def filters(data: ModelData) -> list[tuple[str, str, callable]]:
     return [
         ("organisation", "Organisation", lambda m: m.organisation),
@@ -90,6 +76,11 @@ def filters(data: ModelData) -> list[tuple[str, str, callable]]:
         ("size", "Size", lambda m: size_bucket(m.parameters_b)),
         ("context", "Context", lambda m: context_bucket(m.context_length)),
     ]
+
+
+#: The data-* attributes the catalogue writes; the built-site HTML check accepts them.
+DATA_ATTRIBUTES = frozenset({"data-catalogue", "data-catalogue-count", "data-sort", "data-sort-type"} |
+                            {f"data-{key}" for key, _, _ in filters(None)})
 
 
 class catalogue_node(nodes.General, nodes.Element):
@@ -103,28 +94,11 @@ class ModelCatalogue(SphinxDirective):
         return [catalogue_node()]
 
 
-def _options(values, order=None) -> str:
-    counts = Counter(values)
-    keys = order if order else sorted(counts, key=str.lower)
-    return "".join(f'<option value="{html.escape(k)}">{html.escape(k)} ({counts[k]})</option>'
-                   for k in keys if k in counts)
-
-
 def catalogue_html(data: ModelData, href) -> str:
     """The whole catalogue as HTML; ``href(id)`` gives a model page's URL."""
     esc = html.escape
     models = sorted(data.models, key=lambda m: (m.released, m.name.lower()))
     specs = filters(data)
-    order = {"size": [s[0] for s in SIZES] + [UNKNOWN], "context": [c[0] for c in CONTEXTS] + [UNKNOWN],
-             "year": sorted({str(m.released.year) for m in models})}
-    form = ['<form class="catalogue-filters" data-catalogue-filters hidden aria-label="Filter the models">',
-            '<div class="catalogue-filter"><label for="catalogue-q">Name contains</label>'
-            '<input id="catalogue-q" type="search" data-filter-text autocomplete="off"></div>']
-    for key, label, value in specs:
-        form.append(f'<div class="catalogue-filter"><label for="catalogue-{key}">{label}</label>'
-                    f'<select id="catalogue-{key}" data-filter="{key}"><option value="">all</option>'
-                    f'{_options([value(m) for m in models], order.get(key))}</select></div>')
-    form.append('<div class="catalogue-filter"><button type="reset" class="catalogue-reset">Show all</button></div></form>')
     head = [("Model", "text"), ("Organisation", "text"), ("Released", "text"), ("Modality", "text"),
             ("Parameters", "number"), ("Context", "number"), ("Licence", "text"), ("Licence class", "text")]
     rows = []
@@ -134,10 +108,10 @@ def catalogue_html(data: ModelData, href) -> str:
         cells = [
             f'<th scope="row" data-sort="{esc(m.name.lower())}"><a href="{esc(href(m.id))}">{esc(m.name)}</a></th>',
             f"<td>{esc(m.organisation)}</td>",
-            f'<td data-sort="{m.released.isoformat()}">{m.released:%Y-%m}</td>',
+            f'<td data-sort="{fmt.iso_day(m.released)}">{fmt.month(m.released)}</td>',
             f"<td>{esc(m.modality)}</td>",
-            f'<td data-sort="{m.parameters_b if m.parameters_b is not None else -1}">{short_count(m.parameters_b)}</td>',
-            f'<td data-sort="{m.context_length if m.context_length is not None else -1}">{short_context(m.context_length)}</td>',
+            f'<td data-sort="{m.parameters_b if m.parameters_b is not None else -1}">{fmt.parameters(m.parameters_b)}</td>',
+            f'<td data-sort="{m.context_length if m.context_length is not None else -1}">{fmt.context(m.context_length)}</td>',
             f"<td>{esc(lic.name)}</td>",
             f"<td>{esc(licence_class(data, m))}</td>",
         ]
@@ -146,14 +120,13 @@ def catalogue_html(data: ModelData, href) -> str:
     total = len(models)
     return "\n".join([
         '<div class="model-catalogue" data-catalogue>',
-        "".join(form),
         f'<p class="catalogue-count" data-catalogue-count role="status" aria-live="polite">'
         f"{total} models, in order of release.</p>",
         '<div class="catalogue-scroll" tabindex="0" role="region" aria-labelledby="catalogue-caption">',
         '<table class="catalogue-table table">',
         f'<caption id="catalogue-caption">Every model in the book\'s data ({total} records). '
-        "Parameters: total (B = billion); context: tokens (K = 1,024); "
-        "\u2013: not known (the model's page says why).</caption>",
+        f"Parameters: total; {esc(fmt.CONVENTION)} "
+        f"{fmt.MISSING}: not known (the model's page says why).</caption>",
         f"<thead><tr>{ths}</tr></thead>",
         "<tbody>", *rows, "</tbody></table></div></div>",
     ])

@@ -24,12 +24,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import yaml
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+
+from bookkit.data import safeyaml
 
 logger = logging.getLogger(__name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -63,8 +64,8 @@ def _git(root: Path, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _records(text: str) -> dict[str, dict]:
-    items = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
+def _records(text: str, where: str) -> dict[str, dict]:
+    items = safeyaml.loads(text, where) or []
     return {str(r["id"]): r for r in items if isinstance(r, dict) and "id" in r}
 
 
@@ -88,7 +89,7 @@ def diff(name: str, updated: datetime, old: dict[str, dict], new: dict[str, dict
 def history(root: Path, data_file: Path, current_edition: str) -> History:
     """Editions from git (newest first), with the working copy as the current edition."""
     rel = data_file.resolve().relative_to(root.resolve()).as_posix()
-    current = _records(data_file.read_text(encoding="utf-8"))
+    current = _records(data_file.read_text(encoding="utf-8"), rel)
     now = datetime.fromtimestamp(data_file.stat().st_mtime, timezone.utc)
     log = _git(root, "log", "--follow", "--format=@%H %cI", "--name-only", "--", rel)
     if log is None:
@@ -110,11 +111,16 @@ def history(root: Path, data_file: Path, current_edition: str) -> History:
     for sha, when, path in commits:
         months.setdefault(f"{when:%Y.%m}", (sha, when, path))
     states: list[tuple[str, datetime, dict[str, dict]]] = []
+    unreadable: list[str] = []
     for month in sorted(months):
         sha, when, path = months[month]
         text = _git(root, "show", f"{sha}:{path}")
-        if text is not None:
-            states.append((month, when, _records(text)))
+        if text is None:
+            continue
+        try:
+            states.append((month, when, _records(text, f"{path} at {sha[:12]}")))
+        except safeyaml.YamlError as err:  # an old state the strict loader refuses: said on the page
+            unreadable.append(str(err))
     if states and states[-1][0] == current_edition:
         states[-1] = (current_edition, max(states[-1][1], now) if current != states[-1][2] else states[-1][1],
                       current)
@@ -137,6 +143,9 @@ def history(root: Path, data_file: Path, current_edition: str) -> History:
                 "gives the whole history.")
     elif not commits:
         note = "The data file has no history in git yet: only the current edition is listed."
+    if unreadable:
+        note = " ".join([note, "These past states of the data could not be read, so the changes they "
+                               "hold are missing from this page:", "; ".join(unreadable) + "."]).strip()
     return History(list(reversed(editions)), note)
 
 

@@ -1,19 +1,19 @@
 /* The catalogue's sorting and filters: a progressive enhancement of the
    plain HTML table (bookkit.extensions.catalogue). Without this script the
-   table shows every model in order of release. No library; keyboard and
-   screen reader friendly: headers become buttons, aria-sort tells the
-   order, a live region tells how many rows are shown. */
+   table shows every model in order of release and no controls. No library;
+   keyboard and screen reader friendly: labelled filters, headers become
+   buttons, aria-sort tells the order, a live region tells the row count. */
 (function () {
   "use strict";
+  // [data-* key on each row, label, column whose sort key orders the choices (-1: by name)]
+  var FILTERS = [["organisation", "Organisation", -1], ["year", "Year", 2], ["modality", "Modality", -1],
+                 ["licence", "Licence class", -1], ["size", "Size", 4], ["context", "Context", 5]];
   var root = document.querySelector("[data-catalogue]");
   if (!root) return;
   var table = root.querySelector("table");
   var body = table.tBodies[0];
   var rows = Array.prototype.slice.call(body.rows);
-  var form = root.querySelector("[data-catalogue-filters]");
   var count = root.querySelector("[data-catalogue-count]");
-  var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-filter]"));
-  var text = form.querySelector("[data-filter-text]");
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
 
   function key(row, index, kind) {
@@ -22,6 +22,58 @@
     if (value === null) value = cell.textContent.trim().toLowerCase();
     return kind === "number" ? parseFloat(value) : value;
   }
+
+  function make(tag, props) {
+    var el = document.createElement(tag);
+    Object.keys(props).forEach(function (name) { el[name] = props[name]; });
+    return el;
+  }
+
+  // The choices of one filter with their row counts, in the column's order
+  // (unknown values, sort key -1, last) or by name.
+  function choices(name, column) {
+    var counts = {}, order = {};
+    rows.forEach(function (row) {
+      var value = row.getAttribute("data-" + name);
+      counts[value] = (counts[value] || 0) + 1;
+      if (column >= 0) {
+        var k = key(row, column, headers[column].getAttribute("data-sort-type"));
+        if (typeof k === "number" && k < 0) k = Infinity;
+        if (!(value in order) || k < order[value]) order[value] = k;
+      }
+    });
+    return Object.keys(counts).sort(function (a, b) {
+      if (column >= 0 && order[a] !== order[b]) return order[a] < order[b] ? -1 : 1;
+      return a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0;
+    }).map(function (value) { return [value, counts[value]]; });
+  }
+
+  function field(id, label, control) {
+    var wrap = make("div", {className: "catalogue-filter"});
+    wrap.appendChild(make("label", {htmlFor: id, textContent: label}));
+    control.id = id;
+    wrap.appendChild(control);
+    return wrap;
+  }
+
+  var form = make("form", {className: "catalogue-filters"});
+  form.setAttribute("aria-label", "Filter the models");
+  var text = make("input", {type: "search", autocomplete: "off"});
+  form.appendChild(field("catalogue-q", "Name contains", text));
+  var selects = FILTERS.map(function (spec) {
+    var select = make("select", {});
+    select.setAttribute("data-filter", spec[0]);
+    select.appendChild(make("option", {value: "", textContent: "all"}));
+    choices(spec[0], spec[2]).forEach(function (choice) {
+      select.appendChild(make("option", {value: choice[0], textContent: choice[0] + " (" + choice[1] + ")"}));
+    });
+    form.appendChild(field("catalogue-" + spec[0], spec[1], select));
+    return select;
+  });
+  var reset = make("div", {className: "catalogue-filter"});
+  reset.appendChild(make("button", {type: "reset", className: "catalogue-reset", textContent: "Show all"}));
+  form.appendChild(reset);
+  root.insertBefore(form, root.firstChild);
 
   function sortBy(index) {
     var th = headers[index];
@@ -38,10 +90,7 @@
   }
 
   headers.forEach(function (th, index) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "catalogue-sort";
-    button.textContent = th.textContent;
+    var button = make("button", {type: "button", className: "catalogue-sort", textContent: th.textContent});
     th.textContent = "";
     th.appendChild(button);
     button.addEventListener("click", function () { sortBy(index); });
@@ -66,5 +115,4 @@
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
-  form.hidden = false;
 }());
