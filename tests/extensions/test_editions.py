@@ -188,6 +188,11 @@ def test_epub_has_every_chapter_figure_and_fact_and_no_leaks(epub):
     assert f"Edition {EDITION}" in pages["index.xhtml"]
     leaks = [leak for leak in LEAKS if leak in text]
     assert leaks == [], f"{path} shows {leaks}"
+    dangling = [(p, h) for p, html in pages.items() for h in re.findall(r'href="([^"#]+)', html)
+                if not h.startswith(("http:", "https:", "mailto:")) and h.split("/")[-1].split(".")[0] in
+                ("catalogue", "whats-new") or "model/" in h and not h.startswith("http")]
+    assert dangling == [], f"links to website-only pages: {dangling[:5]}"
+    assert "Its own page" not in text, "fact boxes link model pages on the website only"
     scripts = [p for p, html in pages.items() if "<script" in html]
     assert scripts == [], f"pages with scripts: {scripts}"
     assert not any(n.endswith(".js") for n in z.namelist())
@@ -212,7 +217,7 @@ def test_front_page_shows_edition_and_latest_downloads(html_dir):
     hrefs = [a["href"] for a in line.select("a")]
     repo = CONFIG["repository"]["url"].rstrip("/")
     assert hrefs == [f"{repo}/releases/latest/download/{STEM}.pdf",
-                     f"{repo}/releases/latest/download/{STEM}.epub"]
+                     f"{repo}/releases/latest/download/{STEM}.epub", "catalogue.html", "whats-new.html"]
 
 
 def tag_check_script() -> str:

@@ -108,6 +108,20 @@ def test_names_are_text_in_generated_sources():
         r"A \*b\* \`c\` \{fact\}\`x\` \[l\]\(u\) \<i\>"
 
 
+@pytest.mark.build
+def test_every_fact_box_in_a_chapter_links_its_model_page(html_dir):
+    page = soup(html_dir / "models" / "2026.html")
+    boxes = page.select(".model-facts")
+    assert boxes, "the 2026 page has fact boxes"
+    for box in boxes:
+        title = box.select_one(".rubric").get_text(strip=True).removesuffix(" at a glance")
+        links = [a["href"] for a in box.select("p.model-facts-page a")]
+        assert len(links) == 1 and links[0].startswith("../model/"), f"{title}: {links}"
+        assert (html_dir / "models" / links[0]).resolve().is_file(), links[0]
+    own = soup(html_dir / "model" / "mistral-7b.html")
+    assert not own.select("p.model-facts-page"), "a model's own page does not link to itself"
+
+
 # --- catalogue ----------------------------------------------------------------------
 
 

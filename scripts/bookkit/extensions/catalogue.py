@@ -112,7 +112,7 @@ def catalogue_html(data: ModelData, href) -> str:
             f"<td>{esc(m.modality)}</td>",
             f'<td data-sort="{m.parameters_b if m.parameters_b is not None else -1}">{fmt.parameters(m.parameters_b)}</td>',
             f'<td data-sort="{m.context_length if m.context_length is not None else -1}">{fmt.context(m.context_length)}</td>',
-            f"<td>{esc(lic.name)}</td>",
+            f'<td title="{esc(lic.name)}">{esc(lic.id)}</td>',
             f"<td>{esc(licence_class(data, m))}</td>",
         ]
         rows.append(f'<tr {attrs}>{"".join(cells)}</tr>')
@@ -122,11 +122,12 @@ def catalogue_html(data: ModelData, href) -> str:
         '<div class="model-catalogue" data-catalogue>',
         f'<p class="catalogue-count" data-catalogue-count role="status" aria-live="polite">'
         f"{total} models, in order of release.</p>",
+        f'<p class="catalogue-key">Parameters are totals. {esc(fmt.CONVENTION)} {fmt.MISSING} means not '
+        "known (the model's page says why). Licences are shown by their short name; hover or open the "
+        "model's page for the full name.</p>",
         '<div class="catalogue-scroll" tabindex="0" role="region" aria-labelledby="catalogue-caption">',
         '<table class="catalogue-table table">',
-        f'<caption id="catalogue-caption">Every model in the book\'s data ({total} records). '
-        f"Parameters: total; {esc(fmt.CONVENTION)} "
-        f"{fmt.MISSING}: not known (the model's page says why).</caption>",
+        f'<caption id="catalogue-caption">Every model in the book\'s data ({total} records)</caption>',
         f"<thead><tr>{ths}</tr></thead>",
         "<tbody>", *rows, "</tbody></table></div></div>",
     ])

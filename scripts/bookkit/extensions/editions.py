@@ -32,6 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.matching import Matcher
 
 from bookkit.extensions.book import html_only, repository_slug
+from bookkit.extensions.model_directives import doc_link
 
 #: What the offline files are called inside a release (stable across editions,
 #: so that .../releases/latest/download/<name> always gives the newest).
@@ -67,6 +68,12 @@ class EditionDownloads(SphinxDirective):
                 para += nodes.Text(" or the ")
             para += nodes.reference("", f"{label} edition", refuri=download_url(config, fmt))
         para += nodes.Text(".")
+        if html_only(self.env.app):  # these pages are on the website only
+            para += nodes.Text(" Every model is listed in the ")
+            para += doc_link("/catalogue", "catalogue")
+            para += nodes.Text(", and what changed in each edition in ")
+            para += doc_link("/whats-new", "What's new")
+            para += nodes.Text(".")
         return [para]
 
 

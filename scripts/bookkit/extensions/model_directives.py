@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING, Callable, Union
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from bookkit.data import formats as fmt
+from bookkit.extensions.book import html_only
 
 if TYPE_CHECKING:  # loading the data layer (pydantic) waits until a page needs the data
     from bookkit.data.models import ModelData, ModelRecord
@@ -378,6 +380,14 @@ class ModelDataDirective(SphinxDirective):
         return table
 
 
+def doc_link(target: str, text: str) -> addnodes.pending_xref:
+    """A link to a page of the book by its docname; the text is plain text."""
+    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=target,
+                                refexplicit=True, refwarn=True)
+    ref += nodes.inline(text=text)
+    return ref
+
+
 class ModelFacts(ModelDataDirective):
     required_arguments = 1
 
@@ -413,6 +423,14 @@ class ModelFacts(ModelDataDirective):
         box = nodes.container(classes=["model-facts"])
         box += nodes.rubric(text=f"{rec.name} at a glance")
         box += self.table(rows, [1, 3], classes=["colwidths-given", "model-facts-table"])
+        # On the website each model also has its own page (bookkit.extensions.model_pages);
+        # the offline editions have no such pages, so no link there.
+        if html_only(self.env.app) and self.env.docname != f"model/{rec.id}":
+            more = nodes.paragraph(classes=["model-facts-page"])
+            more += nodes.Text("Its own page: ")
+            more += doc_link(f"/model/{rec.id}", rec.name)
+            more += nodes.Text(", with related models, every section that discusses it and how to cite the record.")
+            box += more
         return [box]
 
 

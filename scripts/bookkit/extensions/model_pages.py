@@ -52,6 +52,7 @@ from sphinx.util.matching import Matcher
 
 from bookkit.data import models as modeldata
 from bookkit.data.models import ModelData, ModelRecord
+from bookkit.extensions.model_directives import doc_link
 
 logger = logging.getLogger(__name__)
 
@@ -312,13 +313,6 @@ class MentionLinks(SphinxPostTransform):
 # --- the page's parts -----------------------------------------------------------------
 
 
-def doc_link(target: str, text: str) -> addnodes.pending_xref:
-    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=target,
-                                refexplicit=True, refwarn=True)
-    ref += nodes.inline(text=text)
-    return ref
-
-
 class ModelPage(SphinxDirective):
     """```{model-page} ID PART```: one part of a generated model page."""
 
@@ -404,10 +398,7 @@ class ModelPage(SphinxDirective):
         para += nodes.Text(". The record follows "
                            + ("its developer's own sources." if rec.evidence == "primary"
                               else "two independent secondary sources (no primary source was found)."))
-        out = [*container.children, para]
-        if rec.note:
-            out.append(nodes.paragraph(text=f"Note: {rec.note}"))
-        return out
+        return [*container.children, para]  # the record's note is in the fact box above
 
     def part_checked(self, data: ModelData, rec: ModelRecord) -> list[nodes.Node]:
         age = (date.today() - rec.checked).days
