@@ -81,7 +81,10 @@ def test_pdf_opens_with_cover_contents_and_every_chapter(pdf):
     path, reader, text = pdf
     assert 100 <= len(reader.pages) <= 3000, f"{path}: {len(reader.pages)} pages"
     cover = reader.page_texts[0]
-    assert "Open Models" in cover and f"Edition {EDITION}" in cover, "the cover shows the title and edition"
+    from bookkit.extensions.editions import edition_month
+
+    assert "Open Models" in cover and f"Version {EDITION}" in cover, "the cover shows the title and edition"
+    assert f"The {edition_month(EDITION)} edition" in cover, "and the edition's month"
     assert reader.metadata.title == TITLE
     def titles(items):
         for item in items:

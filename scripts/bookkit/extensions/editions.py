@@ -111,7 +111,8 @@ def builder_inited(app: Sphinx) -> None:
     if app.builder.name == "simplepdf":
         context = dict(app.config.html_context or {})
         edition = app.config.book_edition
-        context["cover_meta_data"] = f"Edition {edition}, {edition_month(edition)}"
+        # The cover already reads "Version <edition>" (sphinx-simplepdf's template): add the month.
+        context["cover_meta_data"] = f"The {edition_month(edition)} edition"
         context["cover_footer"] = (
             f"{app.config.author}. Text, figures and data: CC BY 4.0. "
             f"Online: {app.config.html_baseurl}"

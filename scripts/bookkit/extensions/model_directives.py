@@ -425,7 +425,8 @@ class ModelFacts(ModelDataDirective):
         box += self.table(rows, [1, 3], classes=["colwidths-given", "model-facts-table"])
         # On the website each model also has its own page (bookkit.extensions.model_pages);
         # the offline editions have no such pages, so no link there.
-        if html_only(self.env.app) and self.env.docname != f"model/{rec.id}":
+        if (html_only(self.env.app) and "bookkit.extensions.model_pages" in self.env.app.extensions
+                and self.env.docname != f"model/{rec.id}"):
             more = nodes.paragraph(classes=["model-facts-page"])
             more += nodes.Text("Its own page: ")
             more += doc_link(f"/model/{rec.id}", rec.name)

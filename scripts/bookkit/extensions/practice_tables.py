@@ -268,13 +268,14 @@ def draw_decode_figure(data: ModelData, devices: list[memory.Device]):
 
 
 class DecodeBoundFigure(PracticeDirective):
-    option_spec = {"width": directives.unchanged}
+    option_spec = {"width": directives.unchanged, "name": directives.unchanged}
 
     def run(self):
         self.data()
         self.hardware()
         text = "\n".join([
-            f":::{{figure}} {self.artefact('decode-bound.svg')}", ":name: fig-decode-bound",
+            f":::{{figure}} {self.artefact('decode-bound.svg')}",
+            f":name: {self.options.get('name', 'fig-decode-bound')}",
             ":alt: Log-log chart of the decoding-speed upper bound against memory bandwidth for five "
             "models, with dashed vertical lines at the bandwidth of each device in the hardware data.",
             f":width: {self.options.get('width', '100%')}", "",

@@ -23,8 +23,9 @@ Measured:
   cost that grows faster than the page count shows in the ratio.
 * pages: the built site served with gzip on 127.0.0.1 under its base-URL
   path (bookkit.tools.sitesrv); Lighthouse 12 (node_modules, Node 20) with
-  CHROME_PATH=/usr/bin/chromium, mobile and desktop presets, home page and
-  Models chapter, median performance of ``--runs``; transferred KiB in all
+  CHROME_PATH=/usr/bin/chromium, mobile and desktop presets, on the home
+  page, the Models chapter, its largest period page, the catalogue, a model
+  page and What's new; median performance of ``--runs``; transferred KiB in all
   and without images, from Lighthouse's network records.
 * stock: the same pages built with the stock theme (this book's
   bookkit.extensions.slim_theme and bookkit.extensions.comments left out), for
@@ -146,13 +147,14 @@ def floor_conf(where: Path, content: bool = False) -> Path:
     sphinx_config = (config.get("sphinx") or {}).get("config") or {}
     role_names, directive_names = used_names(BOOK)
     extensions = ["myst_parser"]
-    lines = ["project = 'floor'", f"floor_no_toc = {not content!r}"]
+    # numfig: the chapters cite figures and tables by number ({numref}).
+    lines = ["project = 'floor'", f"floor_no_toc = {not content!r}", "numfig = True"]
     if content:
         extensions += ["sphinx_external_toc", "sphinxcontrib.bibtex", "bookkit.extensions.buildspeed",
                        "bookkit.extensions.model_directives"]
-        lines += ["external_toc_path = '_toc.yml'", "external_toc_exclude_missing = True", "numfig = True",
+        lines += ["external_toc_path = '_toc.yml'", "external_toc_exclude_missing = True",
                   f"bibtex_bibfiles = {[str(BOOK / f) for f in config.get('bibtex_bibfiles') or ['references.bib']]!r}"]
-        for key in ("bibtex_reference_style", "bibtex_default_style", "myst_heading_anchors"):
+        for key in ("bibtex_reference_style", "bibtex_default_style", "myst_heading_anchors", "book_edition"):
             if key in sphinx_config:
                 lines.append(f"{key} = {sphinx_config[key]!r}")
     extensions.append("bookkit.tools.floor_stand_ins")
@@ -164,13 +166,13 @@ def floor_conf(where: Path, content: bool = False) -> Path:
     return where
 
 
-def floor_build(out: Path, conf: Path) -> float:
+def floor_build(out: Path, conf: Path, book: Path = BOOK) -> float:
     """A floor build from a clean output folder; fails if it printed any warning."""
     shutil.rmtree(out / "html", ignore_errors=True)
     shutil.rmtree(out / "doctrees", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     warnings = out / "warnings.txt"
-    seconds = sphinx(out, "-c", str(conf), "-w", str(warnings), strict=False)
+    seconds = sphinx(out, "-c", str(conf), "-w", str(warnings), strict=False, book=book)
     text = warnings.read_text(encoding="utf-8").strip() if warnings.is_file() else ""
     if text:
         raise SystemExit(f"the floor of {conf} printed warnings, so it is no floor:\n{text[:3000]}")
@@ -214,11 +216,13 @@ def measure_builds(runs: int) -> dict:
     subprocess.run([str(BIN / "jupyter-book"), "config", "sphinx", "book/"], cwd=ROOT,
                    capture_output=True, check=True)
     out = BENCH / "book"
+    # A warm build cache, as a contributor's _build/.cache is; this build also
+    # writes the generated model pages, which the floors then build too.
+    sphinx(out)
     bare_conf = floor_conf(BENCH / "floor-conf")
     content_conf = floor_conf(BENCH / "content-floor-conf", content=True)
     chapter = chapter_to_edit()
     series: dict[str, list[float]] = {"floor": [], "content": [], "full": [], "nochange": [], "edit": []}
-    sphinx(out)  # a warm build cache, as a contributor's _build/.cache is
     for i in range(runs):
         # One run measures each build once, back to back: the ratios compare pairs.
         series["floor"].append(floor_build(BENCH / "floor", bare_conf))
@@ -372,8 +376,8 @@ def measure_pages(html: Path, runs: int, label: str) -> dict:
     results = {}
     reports = BENCH / "lighthouse" / label
     reports.mkdir(parents=True, exist_ok=True)
-    pages = {"home": "index.html", "models": "models.html", "catalogue": "catalogue.html",
-             "model page": "model/mistral-7b.html"}
+    pages = {"home": "index.html", "models": "models.html", "2025 (largest chapter page)": "models/2025.html",
+             "catalogue": "catalogue.html", "model page": "model/mistral-7b.html", "what's new": "whats-new.html"}
     with serve(html, gzip=True, prefix=site_prefix(BOOK / "_config.yml")) as site:
         for name, page in pages.items():
             if not (html / page).is_file():

@@ -10,7 +10,8 @@ prints no warning at all, which the benchmark checks.
 
 ``floor_roles`` and ``floor_directives`` (config values) list the names the
 book uses; those still unknown when the builder starts get a stand-in: a
-role shows its text, a directive renders nothing. With ``floor_no_toc``
+role shows its text, a directive renders nothing (or, when it has a
+``:name:``, an empty numbered figure for ``{numref}`` to point at). With ``floor_no_toc``
 (the bare floor, which has no table of contents) every page counts as an
 orphan, so Sphinx does not report it missing from the table of contents.
 """
@@ -30,6 +31,12 @@ class AnyOption(dict):
     def __getitem__(self, key):
         return directives.unchanged
 
+    def get(self, key, default=None):  # myst-parser looks options up with get()
+        return directives.unchanged
+
+    def __bool__(self) -> bool:  # an empty dict would tell myst-parser "no options"
+        return True
+
 
 class StandIn(Directive):
     has_content = True
@@ -38,7 +45,14 @@ class StandIn(Directive):
     option_spec = AnyOption()
 
     def run(self):
-        return []
+        if "name" not in self.options:
+            return []
+        # A generated figure or table that the text cites with {numref}: give
+        # the label a numbered stand-in to point at (a figure, whatever it was).
+        figure = nodes.figure()
+        figure += nodes.caption(text=self.name)
+        self.add_name(figure)
+        return [figure]
 
 
 def stand_in_role(name, rawtext, text, lineno, inliner, options=None, content=None):
@@ -84,6 +98,13 @@ def add_stand_in_domains(app, config) -> None:
         }))
 
 
+def plain_numref_without_toc(app, config) -> None:
+    """Without a table of contents Sphinx numbers no figure, so every {numref} would warn:
+    the bare floor shows its text instead."""
+    if config.floor_no_toc:
+        app.add_role_to_domain("std", "numref", stand_in_role, override=True)
+
+
 def drop_book_theme_options(app, config) -> None:
     """bookkit.extensions.book adds a footer option of the book's theme, which the basic theme lacks."""
     options = dict(config.html_theme_options or {})
@@ -106,6 +127,7 @@ def setup(app) -> dict:
         app.add_config_value("comments_config", {}, "html")
     app.add_config_value("floor_directives", [], "env")
     app.connect("config-inited", add_stand_in_domains)
+    app.connect("config-inited", plain_numref_without_toc)
     app.connect("config-inited", drop_book_theme_options, priority=450)
     app.connect("builder-inited", add_stand_ins)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
