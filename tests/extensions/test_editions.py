@@ -165,7 +165,12 @@ def test_epub_is_a_valid_container(epub):
     for href in re.findall(r'<item [^>]*href="([^"]+)"', opf):
         member = href if base == "." else f"{base}/{href}"
         assert member in names, f"the manifest names {href}, which is not in the file"
+    identifier = re.search(r"<dc:identifier[^>]*>([^<]+)<", opf).group(1)
+    ncx = next(z.read(n).decode() for n in names if n.endswith(".ncx"))
+    assert f'name="dtb:uid" content="{identifier}"' in ncx, "the NCX names the book as the OPF does"
     for member in names:
+        if member.endswith(".svg"):
+            assert b"<!DOCTYPE" not in z.read(member)[:500], f"{member}: EPUB 3 forbids external DTDs"
         if member.endswith((".xhtml", ".opf", ".ncx")):
             from xml.etree import ElementTree as ET
 

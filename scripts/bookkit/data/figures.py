@@ -8,9 +8,12 @@ SVG once per change of the data (not on every build).
 
 from __future__ import annotations
 
+import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Callable
 
 from . import formats
@@ -35,6 +38,21 @@ MODALITY_COLOURS = {
     "language and code": "#0072B2", "vision-language and omni": "#009E73", "image and video": "#E69F00",
     "speech and audio": "#D55E00", "retrieval": "#56B4E9", "documents": "#CC79A7", "robotics": "#000000",
 }
+
+
+DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>\s*")
+
+
+def save_svg(fig, path: Path) -> None:
+    """Write a figure as SVG, then close it. matplotlib declares the SVG 1.1
+    DTD, an external entity that EPUB 3 forbids (EPUBCheck OPF-073, HTM-003);
+    browsers and WeasyPrint ignore it, so it is left out."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    path.write_text(DOCTYPE.sub("", buffer.getvalue(), count=1), encoding="utf-8")
 
 
 def licence_group(data: ModelData, model: ModelRecord) -> str:

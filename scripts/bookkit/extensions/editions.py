@@ -86,8 +86,9 @@ def configure(app: Sphinx, config: Config) -> None:
     stem = file_stem(config)
     config.epub_basename = stem
     config.simplepdf_file_name = f"{stem}.pdf" if hasattr(config, "simplepdf_file_name") else None
-    config.epub_identifier = config.html_baseurl or config.html_theme_options.get("repository_url", "")
-    config.epub_scheme = "URL"
+    # One identifier per edition, usable as the OPF's XML id too: Sphinx writes
+    # epub_uid into the NCX as the book's identifier (EPUBCheck NCX-001).
+    config.epub_identifier = config.epub_uid = f"{stem}-{config.book_edition}"
     config.epub_publisher = config.author
     config.epub_description = (
         f"{config.project}, edition {config.book_edition} ({edition_month(config.book_edition)})."

@@ -288,15 +288,11 @@ def load_and_generate(app: Sphinx) -> None:
         return  # nothing changed since the last build
     data = app.modeldata
     from bookkit.data import models as modeldata
-    from bookkit.data.figures import FIGURES
+    from bookkit.data.figures import FIGURES, save_svg
 
     out.mkdir(parents=True, exist_ok=True)
     for name, spec in FIGURES.items():
-        fig = spec.draw(data)
-        fig.savefig(out / f"{name}.svg", format="svg", metadata={"Date": None}, bbox_inches="tight")
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
+        save_svg(spec.draw(data), out / f"{name}.svg")
     (out / "models.json").write_text(modeldata.to_json(data), encoding="utf-8")
     (out / "models.csv").write_text(modeldata.to_csv(data), encoding="utf-8")
     stamp.write_text(digest.hexdigest())

@@ -30,6 +30,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from bookkit.data import memory
+from bookkit.data import figures
 from bookkit.data.models import DataError, ModelData, ModelRecord
 from bookkit.extensions.model_directives import (
     LANGUAGE, ModelDataDirective, artefact_dir, count_short,
@@ -296,18 +297,14 @@ def load_and_draw(app: Sphinx) -> None:
         raise ExtensionError("the hardware data does not validate:\n" + str(err)) from None
     digest = hashlib.sha256()
     for path in (hardware_file(app), Path(app.srcdir) / app.config.modeldata_models,
-                 Path(memory.__file__), Path(__file__)):
+                 Path(memory.__file__), Path(figures.__file__), Path(__file__)):
         digest.update(path.read_bytes())
     out = artefact_dir(app)
     stamp = out / "decode-bound.stamp"
     if stamp.is_file() and stamp.read_text() == digest.hexdigest() and (out / "decode-bound.svg").is_file():
         return
     out.mkdir(parents=True, exist_ok=True)
-    fig = draw_decode_figure(app.modeldata, app.hardware)
-    fig.savefig(out / "decode-bound.svg", format="svg", metadata={"Date": None}, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    figures.save_svg(draw_decode_figure(app.modeldata, app.hardware), out / "decode-bound.svg")
     stamp.write_text(digest.hexdigest())
 
 
