@@ -18,6 +18,10 @@ def test_floor_builds_the_book_without_warnings(tmp_path, content):
     seconds = bench.floor_build(tmp_path / "out", conf)  # raises SystemExit with the warnings
     assert seconds > 0
     assert (tmp_path / "out" / "html" / "models.html").is_file()
+    generated = sorted((bench.BOOK / "model").glob("*.md"))  # written by the book's own build
+    for page in generated[:3]:
+        assert (tmp_path / "out" / "html" / "model" / f"{page.stem}.html").is_file(), \
+            "the floors build the same pages as the book, the generated model pages included"
 
 
 def test_a_floor_that_warns_is_refused(tmp_path):

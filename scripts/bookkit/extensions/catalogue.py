@@ -120,6 +120,9 @@ def catalogue_html(data: ModelData, href) -> str:
     total = len(models)
     return "\n".join([
         '<div class="model-catalogue" data-catalogue>',
+        # The script puts the filters here; catalogue.css reserves their space
+        # when scripting is on, so nothing below them moves (no layout shift).
+        '<div class="catalogue-controls"></div>',
         f'<p class="catalogue-count" data-catalogue-count role="status" aria-live="polite">'
         f"{total} models, in order of release.</p>",
         f'<p class="catalogue-key">Parameters are totals. {esc(fmt.CONVENTION)} {fmt.MISSING} means not '

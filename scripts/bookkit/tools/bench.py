@@ -152,7 +152,9 @@ def floor_conf(where: Path, content: bool = False) -> Path:
     if content:
         extensions += ["sphinx_external_toc", "sphinxcontrib.bibtex", "bookkit.extensions.buildspeed",
                        "bookkit.extensions.model_directives"]
-        lines += ["external_toc_path = '_toc.yml'", "external_toc_exclude_missing = True",
+        # Pages outside the toc stay in (the generated model pages, orphans),
+        # so that both floors build the same pages as the book.
+        lines += ["external_toc_path = '_toc.yml'", "external_toc_exclude_missing = False",
                   f"bibtex_bibfiles = {[str(BOOK / f) for f in config.get('bibtex_bibfiles') or ['references.bib']]!r}"]
         for key in ("bibtex_reference_style", "bibtex_default_style", "myst_heading_anchors", "book_edition"):
             if key in sphinx_config:

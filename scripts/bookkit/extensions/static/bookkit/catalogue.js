@@ -73,7 +73,7 @@
   var reset = make("div", {className: "catalogue-filter"});
   reset.appendChild(make("button", {type: "reset", className: "catalogue-reset", textContent: "Show all"}));
   form.appendChild(reset);
-  root.insertBefore(form, root.firstChild);
+  root.querySelector(".catalogue-controls").appendChild(form);
 
   function sortBy(index) {
     var th = headers[index];
