@@ -425,6 +425,29 @@ def sidebar_once(app: Sphinx, pagename: str, templatename: str, context: dict, d
     context["generate_toctree_html"] = generate_toctree_html
 
 
+def install_sidebar_once(app: Sphinx) -> None:
+    """Run sidebar_once right after the theme adds its toctree functions.
+
+    The theme's next listener (update_and_remove_templates) renders every
+    sidebar template once to drop the empty ones: with the theme's own
+    function that is a full sidebar per page, the largest cost of a build of
+    many small pages. Chained here, that render uses the cached sidebar too.
+    Listeners keep their order; if the theme's listener is not found, the
+    swap happens later (priority 600) and only the page itself benefits."""
+    from pydata_sphinx_theme import toctree as theme_toctree
+
+    listeners = app.events.listeners.get("html-page-context", [])
+    for index, listener in enumerate(listeners):
+        if listener.handler is theme_toctree.add_toctree_functions:
+            def chained(app, pagename, templatename, context, doctree, _theme=listener.handler):
+                _theme(app, pagename, templatename, context, doctree)
+                sidebar_once(app, pagename, templatename, context, doctree)
+
+            listeners[index] = listener._replace(handler=chained)
+            return
+    app.connect("html-page-context", sidebar_once, priority=600)
+
+
 # --- config --------------------------------------------------------------------
 def configure(app: Sphinx, config: Config) -> None:
     # pydata-sphinx-theme reads the default colour mode from html_context.
@@ -701,7 +724,7 @@ def setup(app: Sphinx) -> dict:
     # After everything else has added its assets for the page.
     app.connect("html-page-context", slim_page, priority=900)
     app.add_config_value("bookkit_sidebar_once", True, "html")
-    app.connect("html-page-context", sidebar_once, priority=600)
+    app.connect("builder-inited", install_sidebar_once, priority=900)
     app.connect("build-finished", subset_icon_fonts)
     app.connect("build-finished", write_sitemap_and_robots)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
