@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import hashlib
 import io
 import json
 import sys
@@ -235,6 +236,18 @@ def _load_located(path: Path) -> tuple[list[Any], list[dict[str, int]], list[int
 
 
 def _validate_list(path: Path, schema: type[BaseModel], label: str):
+    """(valid items with their key and record lines, problems) of one data file.
+
+    One build loads the data more than once (the model pages, then the fact
+    boxes); strict YAML loading and validation take seconds, so the result is
+    kept per version of the file's content."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    good, problems = _validated(path, digest, schema, label)
+    return list(good), list(problems)
+
+
+@functools.lru_cache(maxsize=8)
+def _validated(path: Path, _digest: str, schema: type[BaseModel], label: str):
     items, key_lines, record_lines = _load_located(path)
     good, problems = [], []
     for index, item in enumerate(items):
@@ -254,7 +267,7 @@ def _validate_list(path: Path, schema: type[BaseModel], label: str):
                     what = "unknown field (check the spelling against the schema in bookkit/modeldata.py)"
                 got = "" if e["type"] in ("missing", "extra_forbidden") else f" (got {e['input']!r})"
                 problems.append(Problem(path, line, f"{label} '{ident}' field '{field}': {what}{got}"))
-    return good, problems
+    return tuple(good), tuple(problems)
 
 
 def load(

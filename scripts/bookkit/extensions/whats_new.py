@@ -154,12 +154,32 @@ def digest(hist: History) -> str:
                                      sort_keys=True).encode()).hexdigest()
 
 
+def history_key(root: Path, data_file: Path, edition: str) -> str:
+    """What the history is computed from: the file's git log, its text and date, the edition."""
+    rel = data_file.resolve().relative_to(root.resolve()).as_posix()
+    key = hashlib.sha256()
+    for part in (edition, str(data_file.stat().st_mtime), _git(root, "rev-parse", "--is-shallow-repository"),
+                 _git(root, "log", "--follow", "--format=@%H %cI", "--name-only", "--", rel)):
+        key.update(repr(part).encode())
+    key.update(data_file.read_bytes())
+    return key.hexdigest()
+
+
 def get_history(app: Sphinx) -> History:
+    """The history, computed once per build, and only when its inputs changed since the last
+    build (reading every past state of the data with the strict YAML loader takes seconds)."""
     if getattr(app, "whats_new_history", None) is None:
         src = Path(app.srcdir)
         top = _git(src, "rev-parse", "--show-toplevel")
         root = Path(top.strip()) if top else src.parent
-        app.whats_new_history = history(root, src / app.config.modeldata_models, app.config.book_edition)
+        data_file = src / app.config.modeldata_models
+        key = history_key(root, data_file, app.config.book_edition)
+        cached = getattr(app.env, "whats_new_cache", None)
+        if cached is not None and cached[0] == key:
+            app.whats_new_history = cached[1]
+        else:
+            app.whats_new_history = history(root, data_file, app.config.book_edition)
+            app.env.whats_new_cache = (key, app.whats_new_history)
     return app.whats_new_history
 
 
