@@ -119,3 +119,23 @@ def test_built_page_and_feed_agree(html_dir):
     assert [e.link.split("#")[1] for e in feed.entries] == sections
     newest = datetime(*feed.entries[0].updated_parsed[:6], tzinfo=timezone.utc)
     assert newest.year >= 2026
+
+
+def test_history_is_recomputed_only_when_its_inputs_change(repo, monkeypatch):
+    from types import SimpleNamespace
+
+    calls = []
+    real = wn.history
+    monkeypatch.setattr(wn, "history", lambda *args: calls.append(args) or real(*args))
+    env = SimpleNamespace()
+    config = SimpleNamespace(modeldata_models="data/models.yaml", book_edition="2026.11")
+
+    def build():  # one build: a new application object, the same saved environment
+        return wn.get_history(SimpleNamespace(srcdir=str(repo / "book"), config=config, env=env))
+
+    first = build()
+    assert build() == first and len(calls) == 1, "nothing changed: the saved history is used"
+    commit(repo, "2026-11-20T10:00:00+00:00", record("a") + record("b", parameters_b=9) + record("d"), "d added")
+    assert "d" in [m for m, _ in build().editions[0].added] and len(calls) == 2, "a new commit: recomputed"
+    config.book_edition = "2026.12"
+    assert build().editions[0].name == "2026.12" and len(calls) == 3, "a new edition: recomputed"
