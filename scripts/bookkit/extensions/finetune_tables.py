@@ -18,13 +18,12 @@ LoRA adapters as a share of the model's parameters (default 0.01).
 
 from __future__ import annotations
 
-from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from bookkit.data import finetune as ft
-from bookkit.extensions.model_directives import _data_files, count_short
+from bookkit.extensions.model_directives import _data_files, count_short, text_table
 
 HEAD = ["Model", "Parameters", "Full fine-tuning", "LoRA", "QLoRA"]
 
@@ -53,32 +52,6 @@ def caption(share: float) -> str:
             f"NF4 base, both with adapters of {share:.1%} of the parameters.")
 
 
-def _row(cells: list[str]) -> nodes.row:
-    row = nodes.row()
-    for text in cells:
-        entry = nodes.entry()
-        entry += nodes.paragraph(text=text)
-        row += entry
-    return row
-
-
-def build_table(head: list[str], body: list[list[str]], title: str) -> nodes.table:
-    table = nodes.table(classes=["finetune-table"])
-    table += nodes.title(text=title)
-    group = nodes.tgroup(cols=len(head))
-    table += group
-    for _ in head:
-        group += nodes.colspec(colwidth=1)
-    thead = nodes.thead()
-    thead += _row(head)
-    group += thead
-    tbody = nodes.tbody()
-    for cells in body:
-        tbody += _row(cells)
-    group += tbody
-    return table
-
-
 def _share(value: str) -> float:
     share = float(value)
     if not 0 < share < 1:
@@ -99,7 +72,7 @@ class FinetuneMemory(SphinxDirective):
             body = rows(self.env.app.modeldata, self.arguments[0].split(), share)
         except ValueError as err:
             raise self.error(f"{self.name}: {err}") from None
-        table = build_table(HEAD, body, caption(share))
+        table = text_table(caption(share), HEAD, body, classes=["finetune-table"])
         self.options.setdefault("name", "table-finetune-memory")
         self.add_name(table)
         return [table]

@@ -376,6 +376,24 @@ class ModelDataDirective(SphinxDirective):
         return table
 
 
+def text_table(title: str, head: list[str], rows: list[list[str]], *, classes: list[str],
+               ids: list[str] | None = None) -> nodes.table:
+    """A titled table of plain-text cells, equal column widths (the generated practice tables)."""
+    table = nodes.table(classes=classes, ids=ids or [])
+    table += nodes.title(text=title)
+    group = nodes.tgroup(cols=len(head))
+    table += group
+    for _ in head:
+        group += nodes.colspec(colwidth=1)
+
+    def row(cells: list[str]) -> nodes.row:
+        return nodes.row("", *(nodes.entry("", nodes.paragraph(text=text)) for text in cells))
+
+    group += nodes.thead("", row(head))
+    group += nodes.tbody("", *(row(cells) for cells in rows))
+    return table
+
+
 def doc_link(target: str, text: str) -> addnodes.pending_xref:
     """A link to a page of the book by its docname; the text is plain text."""
     ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=target,

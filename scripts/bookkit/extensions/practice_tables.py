@@ -33,7 +33,7 @@ from bookkit.data import memory
 from bookkit.data import figures
 from bookkit.data.models import DataError, ModelData, ModelRecord
 from bookkit.extensions.model_directives import (
-    LANGUAGE, ModelDataDirective, artefact_dir, count_short,
+    LANGUAGE, ModelDataDirective, artefact_dir, count_short, text_table,
 )
 
 logger = logging.getLogger(__name__)
@@ -101,31 +101,8 @@ def missing_shape(data: ModelData) -> list[ModelRecord]:
             and memory.kv_bytes_per_token(m) is None]
 
 
-def _entry(text: str) -> nodes.entry:
-    entry = nodes.entry()
-    entry += nodes.paragraph(text=text)
-    return entry
-
-
 def build_table(title: str, head: list[str], rows: list[list[str]], ident: str) -> nodes.table:
-    table = nodes.table(classes=["model-table", "practice-table"], ids=[ident])
-    table += nodes.title(text=title)
-    group = nodes.tgroup(cols=len(head))
-    table += group
-    for _ in head:
-        group += nodes.colspec(colwidth=1)
-    thead = nodes.thead()
-    group += thead
-    row = nodes.row()
-    row.extend(_entry(h) for h in head)
-    thead += row
-    tbody = nodes.tbody()
-    group += tbody
-    for cells in rows:
-        row = nodes.row()
-        row.extend(_entry(c) for c in cells)
-        tbody += row
-    return table
+    return text_table(title, head, rows, classes=["model-table", "practice-table"], ids=[ident])
 
 
 def _ids(text: str) -> list[str]:
